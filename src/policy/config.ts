@@ -1,0 +1,290 @@
+/**
+ * The schema of `.github/countersign.yml` (DESIGN §1.3). Pure: takes the parsed YAML object
+ * and returns either a normalised configuration or a list of problems, each with the path in
+ * the file, so the requester can be told exactly what to fix. Unknown keys are refused:
+ * a typo such as `aprovals:` must never silently mean "no approvals".
+ */
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+export const CONFIG_PATH = ".github/countersign.yml";
+/** The name Probot's `context.config` takes: a file under `.github/`. */
+export const CONFIG_FILE_NAME = "countersign.yml";
+
+export const DEFAULT_TIMEOUT_MS = 24 * 3_600_000;
+export const DEFAULT_JIT_MAX_DURATION_MS = 3_600_000;
+
+/** Built-in rule names the guardrails know (DESIGN §1.4, README "Guardrails"). */
+export const GUARDRAIL_RULES = [
+  "drop",
+  "truncate",
+  "delete_without_where",
+  "update_without_where",
+  "ddl",
+  "dcl",
+  "grant",
+  "multiple_statements",
+  "procedural",
+  "copy_program",
+  "admin_functions",
+  "write",
+] as const;
+export type GuardrailRuleName = (typeof GUARDRAIL_RULES)[number];
+
+/** Defaults for a resource without a `guardrails` key (issue: guardrails). */
+export const DEFAULT_DENY: GuardrailRuleName[] = [
+  "drop",
+  "truncate",
+  "delete_without_where",
+  "update_without_where",
+  "copy_program",
+  "admin_functions",
+];
+
+export const STATEMENT_CLASSES = ["read", "write", "ddl", "dcl", "transaction", "admin"] as const;
+export type StatementClass = (typeof STATEMENT_CLASSES)[number];
+
+const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+const TEAM_REF = /^(?:[A-Za-z0-9][A-Za-z0-9-]*\/)?[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const durationString = (label: string) =>
+  z
+    .string()
+    .refine((value) => parseDuration(value) !== null, {
+      message: `${label} must be a duration such as 30m, 2h or 1d`,
+    })
+    .transform((value) => parseDuration(value) as number);
+
+const groupSchema = z
+  .strictObject({
+    team: z
+      .string()
+      .regex(TEAM_REF, "team must be a team slug (dba) or org/slug (acme/dba)")
+      .optional(),
+    users: z
+      .array(z.string().regex(GITHUB_LOGIN, "users must be GitHub logins"))
+      .min(1, "users must name at least one login")
+      .optional(),
+    min: z.number().int().min(1, "min must be at least 1").default(1),
+  })
+  .refine((group) => (group.team === undefined) !== (group.users === undefined), {
+    message: "a group names either a team or a list of users, not both and not neither",
+  });
+
+const APPROVALS_SHAPE = 'approvals must be "none", { all_of: [groups] } or { any_of: [groups] }';
+
+const approvalsSchema = z.union(
+  [
+    z.literal("none"),
+    z.strictObject({ all_of: z.array(groupSchema).min(1, "all_of needs at least one group") }),
+    z.strictObject({ any_of: z.array(groupSchema).min(1, "any_of needs at least one group") }),
+  ],
+  { error: APPROVALS_SHAPE },
+);
+
+const customRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]+$/i, "a custom rule name is letters, digits, - and _"),
+  pattern: z.string().refine(
+    (source) => {
+      try {
+        new RegExp(source, "i");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "pattern must be a valid regular expression" },
+  ),
+});
+
+const ruleRefSchema = z.union([z.enum(GUARDRAIL_RULES), customRuleSchema]);
+
+const guardrailsSchema = z.strictObject({
+  deny: z.array(ruleRefSchema).default([]),
+  warn: z.array(ruleRefSchema).default([]),
+  max_affected_rows: z.number().int().min(0).optional(),
+  allow_unparsed: z.boolean().default(false),
+});
+
+const jitSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    max_duration: durationString("jit.max_duration").optional(),
+    approvals: approvalsSchema.optional(),
+  }),
+]);
+
+const resourceSchema = z.strictObject({
+  approvals: approvalsSchema,
+  auto_approve: z.array(z.enum(["read"])).default([]),
+  timeout: durationString("timeout").optional(),
+  guardrails: guardrailsSchema.optional(),
+  output: z.enum(["table", "summary", "none"]).default("table"),
+  jit: jitSchema.optional(),
+});
+
+const configSchema = z.strictObject({
+  resources: z
+    .record(
+      z.string().regex(RESOURCE_NAME, "resource names are letters, digits, - and _"),
+      resourceSchema,
+    )
+    .refine((resources) => Object.keys(resources).length > 0, {
+      message: "configure at least one resource",
+    }),
+  audit_branch: z.string().min(1).optional(),
+});
+
+export type ApprovalGroupInput = z.infer<typeof groupSchema>;
+
+/** One group of a rule, normalised: `key` names it in summaries (`dba`, `users:alice,bob`). */
+export interface ApprovalGroup {
+  key: string;
+  team?: { org?: string; slug: string };
+  users?: string[];
+  min: number;
+}
+
+export type ApprovalRule =
+  | { mode: "none" }
+  | { mode: "all_of"; groups: ApprovalGroup[] }
+  | { mode: "any_of"; groups: ApprovalGroup[] };
+
+export type GuardrailRuleRef = GuardrailRuleName | { name: string; pattern: string };
+
+export interface GuardrailPolicy {
+  deny: GuardrailRuleRef[];
+  warn: GuardrailRuleRef[];
+  maxAffectedRows?: number;
+  allowUnparsed: boolean;
+}
+
+export interface JitPolicy {
+  maxDurationMs: number;
+  approvals: ApprovalRule;
+}
+
+export interface ResourcePolicy {
+  name: string;
+  approvals: ApprovalRule;
+  autoApprove: "read"[];
+  timeoutMs: number;
+  guardrails: GuardrailPolicy;
+  output: "table" | "summary" | "none";
+  /** null when `jit: false`. */
+  jit: JitPolicy | null;
+}
+
+export interface CountersignConfig {
+  resources: Record<string, ResourcePolicy>;
+  auditBranch?: string;
+}
+
+export interface ConfigProblem {
+  /** Dotted path inside the file, e.g. `resources.prod-db.approvals.all_of[0].min`. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult =
+  { ok: true; config: CountersignConfig } | { ok: false; problems: ConfigProblem[] };
+
+function normaliseGroup(group: z.infer<typeof groupSchema>): ApprovalGroup {
+  if (group.team !== undefined) {
+    const [first, second] = group.team.split("/");
+    const team = second === undefined ? { slug: first as string } : { org: first, slug: second };
+    return { key: group.team, team, min: group.min };
+  }
+  const users = group.users ?? [];
+  return { key: `users:${users.join(",")}`, users, min: group.min };
+}
+
+function normaliseApprovals(approvals: z.infer<typeof approvalsSchema>): ApprovalRule {
+  if (approvals === "none") return { mode: "none" };
+  if ("all_of" in approvals)
+    return { mode: "all_of", groups: approvals.all_of.map(normaliseGroup) };
+  return { mode: "any_of", groups: approvals.any_of.map(normaliseGroup) };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return out === "" ? "(top level)" : out;
+}
+
+/**
+ * Turns zod's issues into problems a person can act on. A union failure lists every
+ * branch's complaint; the branch that got furthest into the value is the one the author
+ * meant (`all_of` with a bad `min`), so only its issues are reported.
+ */
+function explainIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): ConfigProblem[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union") {
+    const deepest = issue.errors
+      .filter((branch) => branch.length > 0 && branch.every((inner) => inner.path.length > 0))
+      .sort((a, b) => (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0];
+    if (deepest !== undefined) return deepest.flatMap((inner) => explainIssue(inner, path));
+  }
+  if (issue.code === "invalid_key") {
+    return issue.issues.map((inner) => ({ path: formatPath(path), message: inner.message }));
+  }
+  return [{ path: formatPath(path), message: issue.message }];
+}
+
+/** Validates a parsed configuration object (as `context.config` returns it). */
+export function parseConfig(raw: unknown): ConfigResult {
+  if (raw === null || raw === undefined) {
+    return {
+      ok: false,
+      problems: [{ path: "(file)", message: `${CONFIG_PATH} is missing or empty` }],
+    };
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.flatMap((issue) => explainIssue(issue, [])) };
+  }
+  const resources: Record<string, ResourcePolicy> = {};
+  for (const [name, resource] of Object.entries(parsed.data.resources)) {
+    const approvals = normaliseApprovals(resource.approvals);
+    const jit =
+      resource.jit === false
+        ? null
+        : {
+            maxDurationMs: resource.jit?.max_duration ?? DEFAULT_JIT_MAX_DURATION_MS,
+            approvals:
+              resource.jit?.approvals === undefined
+                ? approvals
+                : normaliseApprovals(resource.jit.approvals),
+          };
+    resources[name] = {
+      name,
+      approvals,
+      autoApprove: resource.auto_approve,
+      timeoutMs: resource.timeout ?? DEFAULT_TIMEOUT_MS,
+      guardrails:
+        resource.guardrails === undefined
+          ? { deny: [...DEFAULT_DENY], warn: [], allowUnparsed: false }
+          : {
+              deny: resource.guardrails.deny,
+              warn: resource.guardrails.warn,
+              maxAffectedRows: resource.guardrails.max_affected_rows,
+              allowUnparsed: resource.guardrails.allow_unparsed,
+            },
+      output: resource.output,
+      jit,
+    };
+  }
+  return {
+    ok: true,
+    config: { resources, auditBranch: parsed.data.audit_branch },
+  };
+}
+
+/** Environment variable holding a resource's connection URL: prod-db → COUNTERSIGN_RESOURCE_PROD_DB_URL. */
+export function resourceUrlVariable(resource: string): string {
+  return `COUNTERSIGN_RESOURCE_${resource.toUpperCase().replace(/-/g, "_")}_URL`;
+}

@@ -1,0 +1,44 @@
+/**
+ * The request state machine (DESIGN §1). Pure: which states exist and which moves are legal.
+ * The store refuses any other move, so a bug elsewhere cannot, say, re-run a finished request.
+ */
+export const REQUEST_STATUSES = [
+  "pending",
+  "approved",
+  "running",
+  "succeeded",
+  "failed",
+  "unknown",
+  "rejected",
+  "cancelled",
+  "expired",
+  "denied",
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export type RequestKind = "command" | "grant";
+
+const LEGAL_MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
+  pending: ["approved", "rejected", "cancelled", "expired"],
+  // approved → pending: the re-check just before execution found the rule no longer holds.
+  approved: ["running", "pending", "cancelled", "expired"],
+  running: ["succeeded", "failed", "unknown"],
+  succeeded: [],
+  failed: [],
+  unknown: [],
+  rejected: [],
+  cancelled: [],
+  expired: [],
+  denied: [],
+};
+
+/** States a request is created in: `pending` normally, `denied` when guardrails refuse it. */
+export const INITIAL_STATUSES: readonly RequestStatus[] = ["pending", "denied"];
+
+export function isLegalMove(from: RequestStatus, to: RequestStatus): boolean {
+  return LEGAL_MOVES[from].includes(to);
+}
+
+export function isTerminal(status: RequestStatus): boolean {
+  return LEGAL_MOVES[status].length === 0;
+}

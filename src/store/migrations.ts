@@ -1,0 +1,99 @@
+/**
+ * Schema migrations, kept in code rather than files so the same list runs from `src/` under
+ * Jest and from `dist/` in production without a loader for either.
+ */
+import type { Knex } from "knex";
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: Migration[] = [
+  {
+    name: "001_requests_events_jobs",
+    async up(knex) {
+      await knex.schema.createTable("requests", (table) => {
+        table.increments("id").primary();
+        // repository id + comment/issue/PR id: a redelivered webhook finds the request it made.
+        table.string("source_key", 200).notNullable().unique();
+        table.string("kind", 16).notNullable();
+        table.bigInteger("installation_id").notNullable();
+        table.bigInteger("repo_id").notNullable();
+        table.string("owner", 100).notNullable();
+        table.string("repo", 100).notNullable();
+        table.string("resource", 100).notNullable();
+        table.text("command").notNullable();
+        table.text("reason");
+        table.string("requester", 100).notNullable();
+        table.string("source_type", 32).notNullable();
+        table.integer("source_number").notNullable();
+        table.bigInteger("source_comment_id");
+        table.string("source_node_id", 100);
+        table.string("source_comment_node_id", 100);
+        table.text("source_url").notNullable();
+        table.string("status", 16).notNullable();
+        table.text("status_detail");
+        table.string("branch", 200);
+        table.text("file_path");
+        table.integer("pr_number");
+        table.string("pr_node_id", 100);
+        table.string("head_sha", 64);
+        table.bigInteger("check_run_id");
+        table.text("classification");
+        table.text("policy");
+        table.text("result");
+        table.bigInteger("grant_duration_ms");
+        table.timestamp("grant_ends_at", { useTz: true });
+        table.integer("grant_id");
+        table.string("lease_owner", 100);
+        table.timestamp("lease_expires_at", { useTz: true });
+        table.timestamp("expires_at", { useTz: true });
+        table.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        table.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        table.index(["status", "expires_at"]);
+        table.index(["owner", "repo", "pr_number"]);
+      });
+      await knex.schema.createTable("request_events", (table) => {
+        table.increments("id").primary();
+        table.integer("request_id").notNullable().references("requests.id").onDelete("CASCADE");
+        table.string("from_status", 16);
+        table.string("to_status", 16).notNullable();
+        table.string("actor", 100).notNullable();
+        table.text("detail");
+        table.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        table.index(["request_id"]);
+      });
+      await knex.schema.createTable("jobs", (table) => {
+        table.increments("id").primary();
+        table.string("kind", 64).notNullable();
+        table.integer("request_id").references("requests.id").onDelete("CASCADE");
+        // Makes enqueueing idempotent: a redelivered webhook cannot queue the same work twice.
+        table.string("dedupe_key", 250).unique();
+        table.bigInteger("installation_id").notNullable();
+        table.text("payload").notNullable();
+        table.timestamp("run_after", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        table.integer("attempts").notNullable().defaultTo(0);
+        table.string("locked_by", 100);
+        table.timestamp("locked_until", { useTz: true });
+        table.text("last_error");
+        table.timestamp("done_at", { useTz: true });
+        table.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        table.index(["done_at", "run_after"]);
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists("jobs");
+      await knex.schema.dropTableIfExists("request_events");
+      await knex.schema.dropTableIfExists("requests");
+    },
+  },
+];
+
+/** A knex migration source over the in-code list above. */
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => migration,
+};

@@ -1,0 +1,324 @@
+/**
+ * The request store: the only code that reads or writes `requests` and `request_events`.
+ * Every status change goes through `transition`, a compare-and-set that also records the
+ * event, so two replicas or a redelivered webhook can never move a request twice.
+ */
+import type { Knex } from "knex";
+import {
+  INITIAL_STATUSES,
+  isLegalMove,
+  type RequestKind,
+  type RequestStatus,
+} from "../requests/lifecycle.js";
+
+export type SourceType = "issue_comment" | "issue" | "pull_request";
+
+export interface NewRequest {
+  sourceKey: string;
+  kind: RequestKind;
+  installationId: number;
+  repoId: number;
+  owner: string;
+  repo: string;
+  resource: string;
+  command: string;
+  reason: string | null;
+  requester: string;
+  sourceType: SourceType;
+  sourceNumber: number;
+  sourceCommentId: number | null;
+  sourceNodeId: string | null;
+  sourceCommentNodeId: string | null;
+  sourceUrl: string;
+  status: RequestStatus;
+  statusDetail: string | null;
+  classification: unknown;
+  policy: unknown;
+  grantDurationMs?: number | null;
+  expiresAt: Date | null;
+}
+
+export interface RequestRecord extends NewRequest {
+  id: number;
+  branch: string | null;
+  filePath: string | null;
+  prNumber: number | null;
+  prNodeId: string | null;
+  headSha: string | null;
+  checkRunId: number | null;
+  result: unknown;
+  grantEndsAt: Date | null;
+  grantId: number | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Fields that may change without a status change (GitHub ids as the PR gets made, results…). */
+export type RequestPatch = Partial<
+  Pick<
+    RequestRecord,
+    | "branch"
+    | "filePath"
+    | "prNumber"
+    | "prNodeId"
+    | "headSha"
+    | "checkRunId"
+    | "statusDetail"
+    | "result"
+    | "grantEndsAt"
+    | "grantId"
+    | "leaseOwner"
+    | "leaseExpiresAt"
+    | "expiresAt"
+  >
+>;
+
+export interface RequestEvent {
+  id: number;
+  requestId: number;
+  fromStatus: RequestStatus | null;
+  toStatus: RequestStatus;
+  actor: string;
+  detail: string | null;
+  createdAt: Date;
+}
+
+export type TransitionResult =
+  { ok: true; request: RequestRecord } | { ok: false; current: RequestRecord | null };
+
+type Row = Record<string, unknown>;
+
+const COLUMN_OF: Record<string, string> = {
+  sourceKey: "source_key",
+  kind: "kind",
+  installationId: "installation_id",
+  repoId: "repo_id",
+  owner: "owner",
+  repo: "repo",
+  resource: "resource",
+  command: "command",
+  reason: "reason",
+  requester: "requester",
+  sourceType: "source_type",
+  sourceNumber: "source_number",
+  sourceCommentId: "source_comment_id",
+  sourceNodeId: "source_node_id",
+  sourceCommentNodeId: "source_comment_node_id",
+  sourceUrl: "source_url",
+  status: "status",
+  statusDetail: "status_detail",
+  classification: "classification",
+  policy: "policy",
+  result: "result",
+  grantDurationMs: "grant_duration_ms",
+  grantEndsAt: "grant_ends_at",
+  grantId: "grant_id",
+  branch: "branch",
+  filePath: "file_path",
+  prNumber: "pr_number",
+  prNodeId: "pr_node_id",
+  headSha: "head_sha",
+  checkRunId: "check_run_id",
+  leaseOwner: "lease_owner",
+  leaseExpiresAt: "lease_expires_at",
+  expiresAt: "expires_at",
+};
+const JSON_FIELDS = new Set(["classification", "policy", "result"]);
+const NUMBER_FIELDS = new Set([
+  "installationId",
+  "repoId",
+  "sourceCommentId",
+  "checkRunId",
+  "grantDurationMs",
+]);
+
+function toRow(fields: object): Row {
+  const row: Row = {};
+  for (const [field, value] of Object.entries(fields)) {
+    const column = COLUMN_OF[field];
+    if (column === undefined || value === undefined) continue;
+    row[column] = JSON_FIELDS.has(field) && value !== null ? JSON.stringify(value) : value;
+  }
+  return row;
+}
+
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value : new Date(String(value));
+}
+
+function fromRow(row: Row): RequestRecord {
+  const record: Record<string, unknown> = {
+    id: Number(row.id),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+  for (const [field, column] of Object.entries(COLUMN_OF)) {
+    const value = row[column];
+    if (value === null || value === undefined) record[field] = null;
+    else if (JSON_FIELDS.has(field)) record[field] = JSON.parse(String(value));
+    // bigint columns come back as strings from pg; ids here stay far below 2^53.
+    else if (NUMBER_FIELDS.has(field)) record[field] = Number(value);
+    else if (field.endsWith("At")) record[field] = toDate(value);
+    else record[field] = value;
+  }
+  return record as unknown as RequestRecord;
+}
+
+export class RequestStore {
+  constructor(private readonly knex: Knex) {}
+
+  /**
+   * Creates the request unless its source already made one (redelivery): then the
+   * existing request comes back with `created: false` and nothing is written.
+   */
+  async create(
+    request: NewRequest,
+    actor: string,
+    /** Runs in the same transaction after an insert (to enqueue the request's first job). */
+    onCreated?: (trx: Knex.Transaction, request: RequestRecord) => Promise<void>,
+  ): Promise<{ created: boolean; request: RequestRecord }> {
+    if (!INITIAL_STATUSES.includes(request.status)) {
+      throw new Error(`a request cannot start in status ${request.status}`);
+    }
+    return this.knex.transaction(async (trx) => {
+      const inserted = await trx("requests")
+        .insert(toRow(request))
+        .onConflict("source_key")
+        .ignore()
+        .returning("*");
+      const row = inserted[0] as Row | undefined;
+      if (row === undefined) {
+        const existing = await trx("requests").where({ source_key: request.sourceKey }).first();
+        return { created: false, request: fromRow(existing as Row) };
+      }
+      await trx("request_events").insert({
+        request_id: row.id,
+        from_status: null,
+        to_status: request.status,
+        actor,
+        detail: request.statusDetail,
+      });
+      const record = fromRow(row);
+      if (onCreated) await onCreated(trx, record);
+      return { created: true, request: record };
+    });
+  }
+
+  async get(id: number): Promise<RequestRecord | null> {
+    const row = (await this.knex("requests").where({ id }).first()) as Row | undefined;
+    return row === undefined ? null : fromRow(row);
+  }
+
+  async findBySource(sourceKey: string): Promise<RequestRecord | null> {
+    const row = (await this.knex("requests").where({ source_key: sourceKey }).first()) as
+      Row | undefined;
+    return row === undefined ? null : fromRow(row);
+  }
+
+  async findByPullRequest(
+    owner: string,
+    repo: string,
+    prNumber: number,
+  ): Promise<RequestRecord | null> {
+    const row = (await this.knex("requests")
+      .whereRaw("lower(owner) = lower(?) and lower(repo) = lower(?)", [owner, repo])
+      .andWhere({ pr_number: prNumber })
+      .first()) as Row | undefined;
+    return row === undefined ? null : fromRow(row);
+  }
+
+  /**
+   * The one way a status changes: `UPDATE … WHERE id = ? AND status IN (…)`. Exactly one of
+   * several concurrent callers gets `ok: true`; the others learn the current state.
+   */
+  async transition(
+    id: number,
+    from: RequestStatus | readonly RequestStatus[],
+    to: RequestStatus,
+    options: { actor: string; detail?: string; patch?: RequestPatch },
+  ): Promise<TransitionResult> {
+    const fromList: readonly RequestStatus[] = typeof from === "string" ? [from] : from;
+    for (const origin of fromList) {
+      if (!isLegalMove(origin, to)) throw new Error(`illegal transition ${origin} → ${to}`);
+    }
+    return this.knex.transaction(async (trx) => {
+      const before = (await trx("requests").where({ id }).first("status")) as
+        { status: RequestStatus } | undefined;
+      const updated = await trx("requests")
+        .where({ id })
+        .whereIn("status", fromList as RequestStatus[])
+        .update({
+          ...toRow(options.patch ?? {}),
+          status: to,
+          status_detail: options.detail ?? null,
+          updated_at: trx.fn.now(),
+        })
+        .returning("*");
+      const row = updated[0] as Row | undefined;
+      if (row === undefined || before === undefined) {
+        const current = (await trx("requests").where({ id }).first()) as Row | undefined;
+        return { ok: false as const, current: current === undefined ? null : fromRow(current) };
+      }
+      await trx("request_events").insert({
+        request_id: id,
+        from_status: before.status,
+        to_status: to,
+        actor: options.actor,
+        detail: options.detail ?? null,
+      });
+      return { ok: true as const, request: fromRow(row) };
+    });
+  }
+
+  /** Records GitHub ids and other facts that are not a status change. */
+  async patch(id: number, patch: RequestPatch): Promise<RequestRecord> {
+    const rows = await this.knex("requests")
+      .where({ id })
+      .update({ ...toRow(patch), updated_at: this.knex.fn.now() })
+      .returning("*");
+    const row = rows[0] as Row | undefined;
+    if (row === undefined) throw new Error(`request ${id} does not exist`);
+    return fromRow(row);
+  }
+
+  async events(requestId: number): Promise<RequestEvent[]> {
+    const rows = (await this.knex("request_events")
+      .where({ request_id: requestId })
+      .orderBy("id")) as Row[];
+    return rows.map((row) => ({
+      id: Number(row.id),
+      requestId: Number(row.request_id),
+      fromStatus: (row.from_status as RequestStatus | null) ?? null,
+      toStatus: row.to_status as RequestStatus,
+      actor: String(row.actor),
+      detail: (row.detail as string | null) ?? null,
+      createdAt: toDate(row.created_at) as Date,
+    }));
+  }
+
+  /** Appends an event that is not a status change (a merge refused, an edit ignored…). */
+  async note(requestId: number, actor: string, detail: string): Promise<void> {
+    const current = await this.get(requestId);
+    if (current === null) return;
+    await this.knex("request_events").insert({
+      request_id: requestId,
+      from_status: current.status,
+      to_status: current.status,
+      actor,
+      detail,
+    });
+  }
+
+  /** Pending or approved requests whose deadline has passed, for the expiry sweep. */
+  async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .whereIn("status", ["pending"])
+      .andWhere("expires_at", "<=", now)
+      .orderBy("id")
+      .limit(limit)) as Row[];
+    return rows.map(fromRow);
+  }
+}
