@@ -1,0 +1,164 @@
+/**
+ * Names the guardrails treat as server administration (`admin_functions`). Matching is by
+ * name only, so a user function that happens to share a name is flagged too: a false
+ * alarm costs a reviewer a glance, a miss costs a production server.
+ */
+
+const PG_ADMIN_FUNCTIONS = new Set([
+  "pg_terminate_backend",
+  "pg_cancel_backend",
+  "pg_signal_backend",
+  "pg_reload_conf",
+  "pg_rotate_logfile",
+  "pg_log_backend_memory_contexts",
+  "pg_read_file",
+  "pg_read_binary_file",
+  "pg_stat_file",
+  "pg_file_write",
+  "pg_file_rename",
+  "pg_file_unlink",
+  "pg_file_sync",
+  "pg_logdir_ls",
+  "lo_import",
+  "lo_export",
+  "pg_switch_wal",
+  "pg_switch_xlog",
+  "pg_create_restore_point",
+  "pg_promote",
+  "pg_start_backup",
+  "pg_stop_backup",
+  "pg_backup_start",
+  "pg_backup_stop",
+  "pg_wal_replay_pause",
+  "pg_wal_replay_resume",
+  "pg_drop_replication_slot",
+  "pg_copy_physical_replication_slot",
+  "pg_copy_logical_replication_slot",
+  "pg_import_system_collations",
+  // These run an arbitrary query string, which the guardrails cannot see into.
+  "query_to_xml",
+  "query_to_xmlschema",
+  "query_to_xml_and_xmlschema",
+]);
+
+const PG_ADMIN_PREFIXES = [
+  "pg_ls_",
+  "pg_read_",
+  "pg_file_",
+  "pg_stat_reset",
+  "pg_create_",
+  "pg_replication_origin_",
+  "pg_replication_slot_",
+  "dblink",
+];
+
+/** A function name (last part, lowercased) is server administration in PostgreSQL. */
+export function pgAdminFunction(name: string): boolean {
+  if (PG_ADMIN_FUNCTIONS.has(name)) return true;
+  return PG_ADMIN_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/**
+ * Settings whose change defeats the worker's own safety nets (timeouts, read-only mode),
+ * switches identity, or disables triggers and foreign keys.
+ */
+const PG_DANGEROUS_SETTINGS = new Set([
+  "session_replication_role",
+  "role",
+  "session_authorization",
+  "default_transaction_read_only",
+  "transaction_read_only",
+  "statement_timeout",
+  "lock_timeout",
+  "idle_in_transaction_session_timeout",
+  "transaction_timeout",
+  "allow_system_table_mods",
+  "zero_damaged_pages",
+  "ignore_system_indexes",
+  "ignore_checksum_failure",
+  "lo_compat_privileges",
+  "log_statement",
+  "log_min_duration_statement",
+  "session_preload_libraries",
+  "local_preload_libraries",
+  "dynamic_library_path",
+]);
+
+export function pgDangerousSetting(name: string): boolean {
+  return PG_DANGEROUS_SETTINGS.has(name.toLowerCase());
+}
+
+const MSSQL_ADMIN_PROCEDURES = new Set([
+  "sp_configure",
+  "sp_executesql",
+  "sp_execute",
+  "sp_prepexec",
+  "sp_addsrvrolemember",
+  "sp_dropsrvrolemember",
+  "sp_addrolemember",
+  "sp_droprolemember",
+  "sp_addlogin",
+  "sp_droplogin",
+  "sp_password",
+  "sp_grantlogin",
+  "sp_grantdbaccess",
+  "sp_change_users_login",
+  "sp_setapprole",
+  "sp_addlinkedserver",
+  "sp_addlinkedsrvlogin",
+  "sp_serveroption",
+  "sp_addextendedproc",
+  "sp_dropextendedproc",
+  "sp_procoption",
+  "sp_execute_external_script",
+  "sp_makewebtask",
+  "sp_msforeachtable",
+  "sp_msforeachdb",
+  "sp_add_job",
+  "sp_add_jobstep",
+  "sp_start_job",
+  "sp_trace_create",
+  "sp_trace_setstatus",
+  "sp_detach_db",
+  "sp_attach_db",
+  "sp_resetstatus",
+]);
+
+/** Procedures that only report (kind `read`), as long as they are called by these names. */
+const MSSQL_READ_PROCEDURES = new Set([
+  "sp_help",
+  "sp_helptext",
+  "sp_helpindex",
+  "sp_helpconstraint",
+  "sp_helpdb",
+  "sp_helpuser",
+  "sp_helprole",
+  "sp_helprotect",
+  "sp_who",
+  "sp_who2",
+  "sp_lock",
+  "sp_columns",
+  "sp_tables",
+  "sp_databases",
+  "sp_server_info",
+  "sp_depends",
+]);
+
+/** A procedure name (last part, lowercased) is server administration in SQL Server. */
+export function mssqlAdminProcedure(name: string): boolean {
+  return name.startsWith("xp_") || name.startsWith("sp_oa") || MSSQL_ADMIN_PROCEDURES.has(name);
+}
+
+export function mssqlReadProcedure(name: string): boolean {
+  return MSSQL_READ_PROCEDURES.has(name);
+}
+
+/** Row-set functions that reach outside the database (files, other servers). */
+export const MSSQL_ADMIN_ROWSETS = new Set(["openrowset", "opendatasource", "openquery"]);
+
+/** Session options whose change defeats the worker's transaction handling. */
+export const MSSQL_DANGEROUS_SET_OPTIONS = new Set([
+  "xact_abort",
+  "implicit_transactions",
+  "remote_proc_transactions",
+]);
