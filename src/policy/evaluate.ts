@@ -1,0 +1,312 @@
+/**
+ * The approval evaluator (DESIGN §1.3): a pure function of the rule, the request PR's
+ * reviews, team memberships, the requester, the pushers and the head sha. No I/O: the caller
+ * fetches reviews and team members; the worker calls this again just before executing.
+ *
+ * Choices where the design is silent (also covered by test/policy/evaluate.test.ts):
+ * - Reviews are replayed in (submittedAt, id) order per user: APPROVED and CHANGES_REQUESTED
+ *   set the user's verdict, COMMENTED leaves it alone, DISMISSED clears it (including any
+ *   earlier verdict of that user: fail closed), PENDING is skipped. GitHub shows a
+ *   dismissed review with state DISMISSED at its original time, so a later approval by the
+ *   same user still counts.
+ * - Only the final verdict of a user matters. An approval whose final verdict sits on an
+ *   older head is stale, even if the same user approved the current head before (a later
+ *   review always supersedes an earlier one; failing closed).
+ * - A CHANGES_REQUESTED on an OLD head still rejects: a push does not answer a "no", and
+ *   GitHub itself keeps such a review blocking until it is dismissed or replaced.
+ * - Who is ignored is decided in this order: requester, pusher, bot, not in any group.
+ *   Those never count (neither their approvals nor their changes-requested) and are never
+ *   reported as stale; only people whose fresh approval would count are listed as stale.
+ * - A team absent from `teamMembers` has no members (fail closed) and unknown size.
+ */
+import type { ApprovalGroup, ApprovalRule } from "./config.js";
+import { assignToGroups } from "./matching.js";
+
+export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+
+export interface ReviewInput {
+  id: number;
+  login: string;
+  isBot: boolean;
+  state: ReviewState;
+  commitId: string;
+  /** ISO 8601 timestamp. */
+  submittedAt: string;
+  body?: string;
+}
+
+export interface EvaluationInput {
+  rule: ApprovalRule;
+  /** Any order; replayed by submittedAt, then id. */
+  reviews: ReviewInput[];
+  headSha: string;
+  requester: string;
+  /** Everyone who pushed commits to the request branch, excluding the app itself. */
+  pushers: string[];
+  /** Org of the repository: `team: dba` means `${defaultOrg}/dba`. */
+  defaultOrg: string;
+  /** Key: teamKey(...) (`org/slug`, lowercased); values: lowercased logins of active members. */
+  teamMembers: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export interface GroupProgress {
+  key: string;
+  min: number;
+  /** Logins (display case) counted towards this group; never more than `min`. */
+  approvers: string[];
+  satisfied: boolean;
+  missing: number;
+  /**
+   * How many members could ever count here (members minus requester, pushers and bots), or
+   * null when unknown (team not in teamMembers). Lets the summary say "needs 3, team has 2
+   * eligible" instead of leaving people waiting for an impossible approval.
+   */
+  eligible: number | null;
+}
+
+export interface Rejection {
+  login: string;
+  body: string;
+  /** Keys of the groups this reviewer belongs to. */
+  groups: string[];
+  /** False when the changes-requested review was on an earlier head (it still rejects). */
+  onCurrentHead: boolean;
+}
+
+export interface Evaluation {
+  status: "approved" | "rejected" | "pending";
+  mode: ApprovalRule["mode"];
+  groups: GroupProgress[];
+  rejections: Rejection[];
+  /** Eligible members whose approval was given on an earlier head. */
+  stale: string[];
+  ignored: { login: string; reason: string }[];
+  /**
+   * The assignment used. For all_of each login appears at most once (the matching); for
+   * any_of a login appears under every group it counted in.
+   */
+  approvers: { login: string; group: string }[];
+  /**
+   * Eligible current-head approvers who were not needed: every group they belong to was
+   * already full (all_of: one person fills at most one group).
+   */
+  surplus: { login: string; groups: string[] }[];
+}
+
+/** The teamMembers key of a team group (`org/slug`, lowercased); null for a user-list group. */
+export function teamKey(group: ApprovalGroup, defaultOrg: string): string | null {
+  if (group.team === undefined) return null;
+  return `${group.team.org ?? defaultOrg}/${group.team.slug}`.toLowerCase();
+}
+
+/** GitHub Apps and other bot accounts end in `[bot]`; the flag covers machine users too. */
+export function isBotLogin(login: string, isBot = false): boolean {
+  return isBot || login.toLowerCase().endsWith("[bot]");
+}
+
+type Verdict = { kind: "approved" | "changes"; review: ReviewInput } | { kind: "dismissed" };
+
+interface Person {
+  login: string;
+  lower: string;
+  isBot: boolean;
+  verdict: Verdict | null;
+  /** Position of the verdict in replay order, so outputs follow the review timeline. */
+  order: number;
+}
+
+function reviewTime(review: ReviewInput): number {
+  const parsed = Date.parse(review.submittedAt);
+  return Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
+}
+
+function chronological(reviews: readonly ReviewInput[]): ReviewInput[] {
+  return [...reviews].sort((a, b) => {
+    const byTime = reviewTime(a) - reviewTime(b);
+    // Infinity - Infinity is NaN: two unreadable timestamps fall back to id order.
+    if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+    return a.id - b.id;
+  });
+}
+
+/** Replays reviews into one final verdict per user (lowercased login → person). */
+function finalVerdicts(reviews: readonly ReviewInput[]): Person[] {
+  const people = new Map<string, Person>();
+  let order = 0;
+  for (const review of chronological(reviews)) {
+    if (review.state === "PENDING") continue;
+    const lower = review.login.toLowerCase();
+    let person = people.get(lower);
+    if (person === undefined) {
+      person = { login: review.login, lower, isBot: false, verdict: null, order };
+      people.set(lower, person);
+    }
+    // Keep the display case of the user's latest review, and remember any bot flag.
+    person.login = review.login;
+    person.isBot ||= review.isBot;
+    switch (review.state) {
+      case "APPROVED":
+        person.verdict = { kind: "approved", review };
+        break;
+      case "CHANGES_REQUESTED":
+        person.verdict = { kind: "changes", review };
+        break;
+      case "DISMISSED":
+        // GitHub rewrites a dismissed approval or changes-requested to state DISMISSED (no
+        // separate event), so this review is itself the withdrawn verdict: clear it.
+        person.verdict = { kind: "dismissed" };
+        break;
+      case "COMMENTED":
+        // A comment neither approves nor withdraws an approval.
+        continue;
+    }
+    person.order = order;
+    order += 1;
+  }
+  return [...people.values()]
+    .filter((person) => person.verdict !== null)
+    .sort((a, b) => a.order - b.order);
+}
+
+function groupMembers(
+  group: ApprovalGroup,
+  input: EvaluationInput,
+): { has: (lower: string) => boolean; all: ReadonlySet<string> | null } {
+  const key = teamKey(group, input.defaultOrg);
+  if (key === null) {
+    const users = new Set((group.users ?? []).map((user) => user.toLowerCase()));
+    return { has: (lower) => users.has(lower), all: users };
+  }
+  const members = input.teamMembers.get(key);
+  if (members === undefined) return { has: () => false, all: null };
+  // The caller promises lowercased logins; lowering again costs nothing and fails safe.
+  const lowered = new Set([...members].map((member) => member.toLowerCase()));
+  return { has: (lower) => lowered.has(lower), all: lowered };
+}
+
+export function evaluateApprovals(input: EvaluationInput): Evaluation {
+  const { rule } = input;
+  if (rule.mode === "none") {
+    return {
+      status: "approved",
+      mode: "none",
+      groups: [],
+      rejections: [],
+      stale: [],
+      ignored: [],
+      approvers: [],
+      surplus: [],
+    };
+  }
+
+  const requester = input.requester.toLowerCase();
+  const pushers = new Set(input.pushers.map((pusher) => pusher.toLowerCase()));
+  const members = rule.groups.map((group) => groupMembers(group, input));
+
+  const ineligibleReason = (lower: string, isBot: boolean): string | null => {
+    if (lower === requester) return "is the requester";
+    if (pushers.has(lower)) return "pushed commits to the request branch";
+    if (isBotLogin(lower, isBot)) return "is a bot";
+    return null;
+  };
+
+  const rejections: Rejection[] = [];
+  const stale: string[] = [];
+  const ignored: { login: string; reason: string }[] = [];
+  // Eligible approvers of the current head with the indices of the groups they belong to.
+  const current: { login: string; groups: number[] }[] = [];
+
+  for (const person of finalVerdicts(input.reviews)) {
+    const verdict = person.verdict as Verdict;
+    if (verdict.kind === "dismissed") {
+      ignored.push({ login: person.login, reason: "had their review dismissed" });
+      continue;
+    }
+    const what = verdict.kind === "approved" ? "approved" : "requested changes";
+    const reason = ineligibleReason(person.lower, person.isBot);
+    if (reason !== null) {
+      ignored.push({ login: person.login, reason: `${what}, but ${reason}` });
+      continue;
+    }
+    const groups = members.flatMap((group, index) => (group.has(person.lower) ? [index] : []));
+    if (groups.length === 0) {
+      ignored.push({
+        login: person.login,
+        reason: `${what}, but is not in any group of this rule`,
+      });
+      continue;
+    }
+    const onCurrentHead = verdict.review.commitId === input.headSha;
+    if (verdict.kind === "changes") {
+      rejections.push({
+        login: person.login,
+        body: verdict.review.body ?? "",
+        groups: groups.map((index) => rule.groups[index]?.key ?? ""),
+        onCurrentHead,
+      });
+    } else if (!onCurrentHead) {
+      stale.push(person.login);
+    } else {
+      current.push({ login: person.login, groups });
+    }
+  }
+
+  // counted[g]: logins counted towards group g, in review order.
+  const counted: string[][] = rule.groups.map(() => []);
+  if (rule.mode === "all_of") {
+    const assignment = assignToGroups(
+      current.map((approver) => approver.groups),
+      rule.groups.map((group) => group.min),
+    );
+    // Rebuild in approver order (not slot order) so the lists read chronologically.
+    current.forEach((approver, index) => {
+      const group = assignment[index];
+      if (group !== null && group !== undefined) counted[group]?.push(approver.login);
+    });
+  } else {
+    // any_of: groups are alternatives, so a person counts in every group they belong to.
+    for (const approver of current) {
+      for (const group of approver.groups) {
+        const list = counted[group];
+        const min = rule.groups[group]?.min ?? 0;
+        if (list !== undefined && list.length < min) list.push(approver.login);
+      }
+    }
+  }
+
+  const groups: GroupProgress[] = rule.groups.map((group, index) => {
+    const approvers = counted[index] ?? [];
+    const all = members[index]?.all ?? null;
+    const eligible =
+      all === null
+        ? null
+        : [...all].filter((lower) => ineligibleReason(lower, false) === null).length;
+    return {
+      key: group.key,
+      min: group.min,
+      approvers,
+      satisfied: approvers.length >= group.min,
+      missing: Math.max(0, group.min - approvers.length),
+      eligible,
+    };
+  });
+
+  const approvers = groups.flatMap((group) =>
+    group.approvers.map((login) => ({ login, group: group.key })),
+  );
+  const used = new Set(approvers.map((approver) => approver.login));
+  const surplus = current
+    .filter((approver) => !used.has(approver.login))
+    .map((approver) => ({
+      login: approver.login,
+      groups: approver.groups.map((index) => rule.groups[index]?.key ?? ""),
+    }));
+
+  const met =
+    rule.mode === "all_of"
+      ? groups.every((group) => group.satisfied)
+      : groups.some((group) => group.satisfied);
+  const status = rejections.length > 0 ? "rejected" : met ? "approved" : "pending";
+
+  return { status, mode: rule.mode, groups, rejections, stale, ignored, approvers, surplus };
+}
