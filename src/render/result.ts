@@ -1,0 +1,301 @@
+/**
+ * The comment that reports an execution (DESIGN §1.6), and the digest of its output that goes
+ * into the audit commit. Rendering is budget-driven: the comment is rendered with generous
+ * limits, and while it exceeds GitHub's comment limit it is rendered again with tighter ones
+ * (fewer rows, columns and notices, shorter cells); only if even the tightest render is too
+ * long is it cut, with its Markdown closed and a note saying so.
+ */
+import { createHash } from "node:crypto";
+import { truncateMarkdown, truncateText } from "./escape.js";
+import { renderTemplate } from "./templates.js";
+
+/** GitHub rejects longer comment bodies (it counts characters; UTF-16 length is never less). */
+export const MAX_COMMENT_LENGTH = 65_536;
+
+export interface ResultSet {
+  columns: string[];
+  /** Only the first rows the engine kept, cells already stringified. */
+  rows: (string | null)[][];
+  totalRows: number;
+  /** Command tag, e.g. SELECT, UPDATE. */
+  command: string;
+  affectedRows: number | null;
+}
+
+export interface ExecutionOutcome {
+  status: "succeeded" | "failed";
+  resultSets: ResultSet[];
+  affectedRows: number;
+  durationMs: number;
+  notices: string[];
+  error?: { message: string; code?: string; position?: number };
+  rolledBack: boolean;
+}
+
+export interface ResultView {
+  requestId: number;
+  resource: string;
+  requester: string;
+  output: "table" | "summary" | "none";
+  outcome: ExecutionOutcome;
+  /** e.g. "bob (dba)". */
+  approvedBy: string[];
+  grant?: string;
+}
+
+export interface RenderResultOptions {
+  /** Defaults to GitHub's limit; lower it to leave room around the comment. */
+  maxLength?: number;
+}
+
+interface Limits {
+  /** Result sets rendered as tables; the rest get their counts only. */
+  tables: number;
+  /** Result sets listed at all; the rest are counted. */
+  listedSets: number;
+  rows: number;
+  columns: number;
+  cellLength: number;
+  notices: number;
+  noticeLength: number;
+  errorLength: number;
+}
+
+// Each step roughly halves the worst case of the one before. Cell lengths are in raw
+// characters; escaping can grow them (`&` → `&amp;`), which is what later steps absorb.
+const LIMIT_STEPS: readonly Limits[] = [
+  {
+    tables: 10,
+    listedSets: 100,
+    rows: 50,
+    columns: 30,
+    cellLength: 200,
+    notices: 50,
+    noticeLength: 1000,
+    errorLength: 8000,
+  },
+  {
+    tables: 10,
+    listedSets: 100,
+    rows: 50,
+    columns: 30,
+    cellLength: 80,
+    notices: 20,
+    noticeLength: 500,
+    errorLength: 4000,
+  },
+  {
+    tables: 5,
+    listedSets: 50,
+    rows: 25,
+    columns: 20,
+    cellLength: 50,
+    notices: 10,
+    noticeLength: 300,
+    errorLength: 2000,
+  },
+  {
+    tables: 3,
+    listedSets: 30,
+    rows: 10,
+    columns: 15,
+    cellLength: 30,
+    notices: 5,
+    noticeLength: 200,
+    errorLength: 1000,
+  },
+  {
+    tables: 1,
+    listedSets: 10,
+    rows: 5,
+    columns: 10,
+    cellLength: 20,
+    notices: 2,
+    noticeLength: 100,
+    errorLength: 500,
+  },
+  {
+    tables: 0,
+    listedSets: 5,
+    rows: 0,
+    columns: 0,
+    cellLength: 0,
+    notices: 0,
+    noticeLength: 0,
+    errorLength: 200,
+  },
+];
+
+/** Names and labels come from config and GitHub, not users' data, but are still bounded. */
+const NAME_LENGTH = 100;
+const APPROVERS_LENGTH = 500;
+const GRANT_LENGTH = 300;
+
+interface TableModel {
+  header: string[];
+  rows: (string | null)[][];
+}
+
+interface ResultSetModel {
+  index: number;
+  command: string;
+  totalRows: number;
+  affectedRows: number | null;
+  isQuery: boolean;
+  columnCount: number;
+  /** Summary mode has no table to show the columns, so it counts them. */
+  showColumnCount: boolean;
+  /** null when only counts are shown (summary mode, or over the table budget). */
+  table: TableModel | null;
+  shownRows: number;
+  rowsHidden: boolean;
+  hiddenColumns: number;
+}
+
+interface ResultModel {
+  none: boolean;
+  summary: boolean;
+  succeeded: boolean;
+  requestId: number;
+  resource: string;
+  requester: string;
+  approvedBy: string;
+  grant: string;
+  durationMs: number;
+  affectedRows: number;
+  rolledBack: boolean;
+  resultSets: ResultSetModel[];
+  hiddenResultSets: number;
+  noticeCount: number;
+  notices: string[];
+  hiddenNotices: number;
+  error: {
+    message: string;
+    hasMessage: boolean;
+    code: string;
+    hasPosition: boolean;
+    position: number;
+  } | null;
+  shortened: boolean;
+  maxLength: number;
+}
+
+function cutCell(value: string | null | undefined, length: number): string | null {
+  if (value === null) return null;
+  // Ragged rows would break the table; a missing cell shows as empty.
+  return truncateText(value ?? "", length);
+}
+
+function tableModel(set: ResultSet, limits: Limits): TableModel {
+  const columns = set.columns.slice(0, limits.columns);
+  return {
+    header: columns.map((name) => truncateText(name, Math.max(limits.cellLength, 20))),
+    rows: set.rows
+      .slice(0, limits.rows)
+      .map((row) => columns.map((_, column) => cutCell(row[column], limits.cellLength))),
+  };
+}
+
+function resultSetModel(
+  set: ResultSet,
+  index: number,
+  limits: Limits,
+  withData: boolean,
+): ResultSetModel {
+  const totalRows = Math.max(set.totalRows, set.rows.length);
+  const isQuery = set.columns.length > 0;
+  const showTable = withData && isQuery && index < limits.tables && limits.rows > 0;
+  const table = showTable ? tableModel(set, limits) : null;
+  const shownRows = table?.rows.length ?? 0;
+  return {
+    index: index + 1,
+    command: truncateText(set.command, NAME_LENGTH),
+    totalRows,
+    affectedRows: set.affectedRows,
+    isQuery,
+    columnCount: set.columns.length,
+    showColumnCount: !withData,
+    table,
+    shownRows,
+    rowsHidden: table !== null && shownRows < totalRows,
+    hiddenColumns: table !== null ? set.columns.length - table.header.length : 0,
+  };
+}
+
+function buildModel(view: ResultView, limits: Limits, step: number, maxLength: number) {
+  const { outcome } = view;
+  const withData = view.output === "table";
+  const sets = outcome.resultSets.slice(0, limits.listedSets);
+  const notices = withData ? outcome.notices.slice(0, limits.notices) : [];
+  const error = outcome.error;
+  const model: ResultModel = {
+    none: view.output === "none",
+    summary: view.output === "summary",
+    succeeded: outcome.status === "succeeded",
+    requestId: view.requestId,
+    resource: truncateText(view.resource, NAME_LENGTH),
+    requester: truncateText(view.requester, NAME_LENGTH),
+    approvedBy: truncateText(view.approvedBy.join(", "), APPROVERS_LENGTH),
+    grant: truncateText(view.grant ?? "", GRANT_LENGTH),
+    durationMs: outcome.durationMs,
+    affectedRows: outcome.affectedRows,
+    rolledBack: outcome.rolledBack,
+    resultSets: sets.map((set, index) => resultSetModel(set, index, limits, withData)),
+    hiddenResultSets: outcome.resultSets.length - sets.length,
+    noticeCount: outcome.notices.length,
+    notices: notices.map((notice) => truncateText(notice, limits.noticeLength)),
+    hiddenNotices: outcome.notices.length - notices.length,
+    // Summary mode withholds the message: database errors quote values (duplicate keys,
+    // failing rows), which is exactly what summary mode keeps out of the comment.
+    error:
+      error === undefined
+        ? null
+        : {
+            message: withData ? truncateText(error.message, limits.errorLength) : "",
+            hasMessage: withData,
+            code: truncateText(error.code ?? "", NAME_LENGTH),
+            hasPosition: error.position !== undefined,
+            position: error.position ?? 0,
+          },
+    shortened: step > 0,
+    maxLength,
+  };
+  return model;
+}
+
+/** The result comment for one execution, at most `maxLength` (default 65,536) characters. */
+export function renderResultComment(view: ResultView, options: RenderResultOptions = {}): string {
+  const maxLength = options.maxLength ?? MAX_COMMENT_LENGTH;
+  let rendered = "";
+  for (const [step, limits] of LIMIT_STEPS.entries()) {
+    rendered = renderTemplate("result", buildModel(view, limits, step, maxLength));
+    if (rendered.length <= maxLength) return rendered;
+  }
+  const note = renderTemplate("result-truncated", { maxLength });
+  return truncateMarkdown(rendered, maxLength, note);
+}
+
+/**
+ * SHA-256 (hex) of everything the execution produced: status, counts, columns, the kept rows,
+ * notices and error. Not the duration, which differs between identical runs, and not the
+ * comment, which depends on rendering limits. Each value is one JSON line, so the encoding is
+ * unambiguous, and it is hashed piecewise so large outputs are never joined into one string.
+ */
+export function outputDigest(view: ResultView): string {
+  const { outcome } = view;
+  const hash = createHash("sha256");
+  const line = (value: unknown) => hash.update(`${JSON.stringify(value)}\n`, "utf8");
+  line(["countersign-output", 1]);
+  line([outcome.status, outcome.rolledBack, outcome.affectedRows]);
+  const error = outcome.error;
+  line(error === undefined ? null : [error.message, error.code ?? null, error.position ?? null]);
+  line(["notices", outcome.notices.length]);
+  for (const notice of outcome.notices) line(notice);
+  line(["resultSets", outcome.resultSets.length]);
+  for (const set of outcome.resultSets) {
+    line([set.command, set.totalRows, set.affectedRows, set.columns]);
+    line(["rows", set.rows.length]);
+    for (const row of set.rows) line(row);
+  }
+  return hash.digest("hex");
+}
