@@ -1,0 +1,48 @@
+/** `issue_comment` on issues and pull requests: slash commands, and edits of a command. */
+import type { Context } from "probot";
+import { parseComment } from "../commands/parse.js";
+import { intakeRun, refuseInvalidCommand, type IntakeDeps } from "../requests/intake.js";
+import { sourceKey } from "../requests/source.js";
+import { intakeReads } from "./intake-reads.js";
+import { isBot, sourceFromComment, type CommentPayload } from "./payload.js";
+
+export function onCommentCreated(deps: IntakeDeps) {
+  return async (context: Context<"issue_comment.created">): Promise<void> => {
+    const payload = context.payload as unknown as CommentPayload;
+    if (isBot(payload.comment.user) || isBot(payload.sender)) return;
+    const parsed = parseComment(payload.comment.body);
+    if (parsed.kind === "none") return;
+    const source = sourceFromComment(payload);
+    if (parsed.kind === "invalid" && parsed.verb === "run") {
+      await refuseInvalidCommand(deps, source, parsed);
+      return;
+    }
+    if (parsed.kind === "run") {
+      const result = await intakeRun(deps, intakeReads(context, context.repo()), source, parsed);
+      context.log.info({ ...result, source: sourceKey(source) }, "intake");
+    }
+  };
+}
+
+/**
+ * The request PR's file is the command: editing the comment afterwards changes nothing,
+ * and the request PR says so, so nobody believes the edited text is what will run.
+ */
+export function onCommentEdited(deps: IntakeDeps) {
+  return async (context: Context<"issue_comment.edited">): Promise<void> => {
+    const payload = context.payload as unknown as CommentPayload & {
+      comment: { updated_at: string };
+    };
+    if (isBot(payload.comment.user)) return;
+    const source = sourceFromComment(payload);
+    const request = await deps.store.findBySource(sourceKey(source));
+    if (request === null || request.status === "denied") return;
+    await deps.jobs.enqueue({
+      kind: "source_edited",
+      installationId: source.installationId,
+      requestId: request.id,
+      dedupeKey: `edited:${sourceKey(source)}:${payload.comment.updated_at}`,
+      payload: { editor: payload.sender.login },
+    });
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Extracts a RequestSource from the webhook payloads Countersign listens to. Only the fields
+ * used are typed, so the handlers stay independent of @octokit/webhooks' large unions.
+ */
+import type { RequestSource } from "../requests/source.js";
+
+interface Repository {
+  id: number;
+  name: string;
+  owner: { login: string };
+  default_branch: string;
+}
+
+interface Thread {
+  number: number;
+  node_id: string;
+  html_url: string;
+  body?: string | null;
+  user: { login: string; type?: string } | null;
+}
+
+interface Comment {
+  id: number;
+  node_id: string;
+  html_url: string;
+  body: string;
+  user: { login: string; type?: string } | null;
+}
+
+export interface CommentPayload {
+  installation?: { id: number };
+  repository: Repository;
+  issue: Thread & { pull_request?: unknown };
+  comment: Comment;
+  sender: { login: string; type?: string };
+}
+
+export interface IssuePayload {
+  installation?: { id: number };
+  repository: Repository;
+  issue: Thread;
+  sender: { login: string; type?: string };
+}
+
+/** Bots never make requests: Countersign's own comments included (DESIGN §1.1). */
+export function isBot(user: { login: string; type?: string } | null | undefined): boolean {
+  return user === null || user === undefined || user.type === "Bot" || user.login.endsWith("[bot]");
+}
+
+function installationId(payload: { installation?: { id: number } }): number {
+  if (payload.installation === undefined) throw new Error("webhook without an installation");
+  return payload.installation.id;
+}
+
+export function sourceFromComment(payload: CommentPayload): RequestSource {
+  return {
+    type: "issue_comment",
+    installationId: installationId(payload),
+    repoId: payload.repository.id,
+    owner: payload.repository.owner.login,
+    repo: payload.repository.name,
+    defaultBranch: payload.repository.default_branch,
+    number: payload.issue.number,
+    threadNodeId: payload.issue.node_id,
+    commentId: payload.comment.id,
+    commentNodeId: payload.comment.node_id,
+    url: payload.comment.html_url,
+    author: payload.comment.user?.login ?? payload.sender.login,
+    body: payload.comment.body,
+  };
+}
+
+export function sourceFromIssue(payload: IssuePayload): RequestSource {
+  return {
+    type: "issue",
+    installationId: installationId(payload),
+    repoId: payload.repository.id,
+    owner: payload.repository.owner.login,
+    repo: payload.repository.name,
+    defaultBranch: payload.repository.default_branch,
+    number: payload.issue.number,
+    threadNodeId: payload.issue.node_id,
+    commentId: null,
+    commentNodeId: null,
+    url: payload.issue.html_url,
+    author: payload.issue.user?.login ?? payload.sender.login,
+    body: payload.issue.body ?? "",
+  };
+}

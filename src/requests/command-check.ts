@@ -1,0 +1,83 @@
+/**
+ * What intake and reviewers need to know about a command, computed by the guardrails before
+ * a request exists and stored with it: the statements, the rule hits, and whether it only
+ * reads. A plain, serialisable view so the PR body and the worker can use it later.
+ */
+import { resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
+import { classifyCommand, evaluateGuardrails } from "../guardrails/index.js";
+import type { GuardrailHit } from "../guardrails/types.js";
+
+export interface StatementView {
+  number: number;
+  kind: string;
+  summary: string;
+  tables: string[];
+}
+
+export interface RuleHitView {
+  rule: string;
+  statement: string | null;
+  message: string;
+}
+
+export interface CommandCheck {
+  dialect: "postgres" | "mssql";
+  ok: boolean;
+  /** Parser message and position when the command could not be parsed. */
+  error: string | null;
+  statements: StatementView[];
+  denied: RuleHitView[];
+  warnings: RuleHitView[];
+  /** Every statement reads only: eligible for `auto_approve: [read]` and a read-only transaction. */
+  readOnly: boolean;
+}
+
+export type CheckCommand = (command: string, resource: ResourcePolicy) => Promise<CommandCheck>;
+
+/** The SQL dialect of a resource, from its connection URL's scheme (DESIGN §1.5). */
+export function dialectOf(resource: string, env: NodeJS.ProcessEnv): "postgres" | "mssql" {
+  const url = env[resourceUrlVariable(resource)] ?? "";
+  return /^(mssql|sqlserver):/i.test(url.trim()) ? "mssql" : "postgres";
+}
+
+/** Classifies with the resource's dialect and applies its guardrails. */
+export function createCommandChecker(env: NodeJS.ProcessEnv): CheckCommand {
+  return async (command, resource) => {
+    const dialect = dialectOf(resource.name, env);
+    const classification = await classifyCommand(command, dialect);
+    const verdict = evaluateGuardrails(classification, resource.guardrails, command);
+    const toView = (hit: GuardrailHit): RuleHitView => ({
+      rule: hit.rule,
+      statement: hit.statement?.excerpt ?? null,
+      message: hit.message,
+    });
+    if (!classification.ok) {
+      const { error } = classification;
+      const where =
+        error.line !== undefined ? ` (line ${error.line}, column ${error.column ?? 1})` : "";
+      return {
+        dialect,
+        ok: false,
+        error: `${error.message}${where}`,
+        statements: [],
+        denied: verdict.denied.map(toView),
+        warnings: verdict.warnings.map(toView),
+        readOnly: false,
+      };
+    }
+    return {
+      dialect,
+      ok: true,
+      error: null,
+      statements: classification.statements.map((statement) => ({
+        number: statement.index + 1,
+        kind: statement.kind,
+        summary: statement.text,
+        tables: statement.tables,
+      })),
+      denied: verdict.denied.map(toView),
+      warnings: verdict.warnings.map(toView),
+      readOnly: !verdict.treatAsWrite,
+    };
+  };
+}

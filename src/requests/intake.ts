@@ -1,0 +1,178 @@
+/**
+ * Intake (DESIGN §1.1): a parsed `/run` becomes a recorded request, or a polite refusal.
+ * Runs inside the webhook handler, so it only reads from GitHub (configuration, the
+ * requester's permission) and records; every GitHub write happens later in a job.
+ */
+import { parseConfig, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
+import { canRequest, type RepositoryPermission } from "../github/permissions.js";
+import { renderTemplate } from "../render/templates.js";
+import type { JobQueue } from "../store/jobs.js";
+import type { RequestStore } from "../store/requests.js";
+import { sourceKey, type RequestSource } from "./source.js";
+import type { CommandCheck, CheckCommand } from "./command-check.js";
+import type { ParsedCommand } from "../commands/parse.js";
+
+export const APP_ACTOR = "countersign";
+
+export interface IntakeDeps {
+  store: RequestStore;
+  jobs: JobQueue;
+  checkCommand: CheckCommand;
+  now(): Date;
+}
+
+/** The reads intake needs from GitHub, bound to the delivery's repository. */
+export interface IntakeReads {
+  /** The raw `.github/countersign.yml` object; throws ConfigReadError for unreadable YAML. */
+  loadConfig(): Promise<unknown>;
+  permission(login: string): Promise<RepositoryPermission>;
+}
+
+export class ConfigReadError extends Error {}
+
+export type IntakeResult =
+  | { outcome: "created"; requestId: number }
+  | { outcome: "duplicate"; requestId: number }
+  | { outcome: "denied"; requestId: number }
+  | { outcome: "refused"; reason: string };
+
+type RunCommand = Extract<ParsedCommand, { kind: "run" }>;
+
+/** Queues a comment answering the source; the dedupe key makes a redelivery answer once. */
+async function refuse(
+  deps: IntakeDeps,
+  source: RequestSource,
+  reason: string,
+  context: object,
+): Promise<IntakeResult> {
+  await deps.jobs.enqueue({
+    kind: "reply",
+    installationId: source.installationId,
+    dedupeKey: `reply:${sourceKey(source)}`,
+    payload: {
+      owner: source.owner,
+      repo: source.repo,
+      number: source.number,
+      body: renderTemplate("intake-refused", { reason, ...context }),
+    },
+  });
+  return { outcome: "refused", reason };
+}
+
+export async function refuseInvalidCommand(
+  deps: IntakeDeps,
+  source: RequestSource,
+  parsed: Extract<ParsedCommand, { kind: "invalid" }>,
+): Promise<IntakeResult> {
+  return refuse(deps, source, "invalid", { verb: parsed.verb, problem: parsed.problem });
+}
+
+/** Loads and validates the configuration; problems are reported with the path in the file. */
+async function loadPolicy(
+  reads: IntakeReads,
+): Promise<
+  { ok: true; resources: Record<string, ResourcePolicy> } | { ok: false; problems: ConfigProblem[] }
+> {
+  let raw: unknown;
+  try {
+    raw = await reads.loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigReadError) {
+      return { ok: false, problems: [{ path: "(file)", message: error.message }] };
+    }
+    throw error;
+  }
+  const parsed = parseConfig(raw);
+  return parsed.ok ? { ok: true, resources: parsed.config.resources } : parsed;
+}
+
+export async function intakeRun(
+  deps: IntakeDeps,
+  reads: IntakeReads,
+  source: RequestSource,
+  command: RunCommand,
+): Promise<IntakeResult> {
+  const key = sourceKey(source);
+  // A redelivered webhook: the request exists already; read nothing, write nothing.
+  const existing = await deps.store.findBySource(key);
+  if (existing !== null) return { outcome: "duplicate", requestId: existing.id };
+
+  const policy = await loadPolicy(reads);
+  if (!policy.ok) return refuse(deps, source, "config", { problems: policy.problems });
+
+  const resource = policy.resources[command.resource];
+  if (resource === undefined) {
+    return refuse(deps, source, "unknown_resource", {
+      resource: command.resource,
+      configured: Object.keys(policy.resources).sort(),
+    });
+  }
+
+  const permission = await reads.permission(source.author);
+  if (!canRequest(permission)) {
+    return refuse(deps, source, "permission", { requester: source.author, permission });
+  }
+
+  const check: CommandCheck = await deps.checkCommand(command.command, resource);
+  const now = deps.now();
+  const denied = check.denied.length > 0;
+  const { created, request } = await deps.store.create(
+    {
+      sourceKey: key,
+      kind: "command",
+      installationId: source.installationId,
+      repoId: source.repoId,
+      owner: source.owner,
+      repo: source.repo,
+      resource: resource.name,
+      command: command.command,
+      reason: command.reason,
+      requester: source.author,
+      sourceType: source.type,
+      sourceNumber: source.number,
+      sourceCommentId: source.commentId,
+      sourceNodeId: source.threadNodeId,
+      sourceCommentNodeId: source.commentNodeId,
+      sourceUrl: source.url,
+      status: denied ? "denied" : "pending",
+      statusDetail: denied ? check.denied.map((hit) => hit.rule).join(", ") : null,
+      classification: check,
+      policy: resource,
+      expiresAt: new Date(now.getTime() + resource.timeoutMs),
+    },
+    source.author,
+    async (trx, record) => {
+      await deps.jobs.enqueue(
+        denied
+          ? {
+              kind: "reply",
+              installationId: source.installationId,
+              requestId: record.id,
+              dedupeKey: `reply:${key}`,
+              payload: {
+                owner: source.owner,
+                repo: source.repo,
+                number: source.number,
+                body: renderTemplate("intake-refused", {
+                  reason: "denied",
+                  resource: resource.name,
+                  denied: check.denied,
+                }),
+              },
+            }
+          : {
+              kind: "open_request",
+              installationId: source.installationId,
+              requestId: record.id,
+              dedupeKey: `open:${record.id}`,
+              payload: { defaultBranch: source.defaultBranch },
+            },
+        trx,
+      );
+    },
+  );
+  if (!created) return { outcome: "duplicate", requestId: request.id };
+  return denied
+    ? { outcome: "denied", requestId: request.id }
+    : { outcome: "created", requestId: request.id };
+}

@@ -1,0 +1,166 @@
+/**
+ * The `open_request` job: turns a recorded request into its pull request (DESIGN §1.2).
+ * Five content-creating GitHub calls: branch, file, pull request, check run, and one
+ * GraphQL request that asks for reviews, labels, links and reacts. Every id is recorded as
+ * soon as it exists, so a retried job continues where the last attempt stopped.
+ */
+import type { ResourcePolicy } from "../policy/config.js";
+import { evaluateApprovals } from "../policy/evaluate.js";
+import { formatProgress } from "../policy/progress.js";
+import type { GitHub, RepoRef } from "../github/client.js";
+import { labelNodeId, teamNodeId, userNodeId } from "../github/node-ids.js";
+import {
+  addFile,
+  announceRequest,
+  branchHeadSha,
+  createApprovalCheck,
+  createBranch,
+  openPullRequest,
+} from "../github/request-pr.js";
+import { renderTemplate } from "../render/templates.js";
+import type { RequestStore } from "../store/requests.js";
+import type { CommandCheck } from "./command-check.js";
+import { autoApprovalReason } from "./auto-approval.js";
+import { APP_ACTOR } from "./intake.js";
+import {
+  requestBody,
+  requestBranch,
+  requestFileContent,
+  requestFilePath,
+  requestTitle,
+} from "./request-files.js";
+
+export const REQUEST_LABEL = "countersign";
+
+export interface OpenRequestDeps {
+  store: RequestStore;
+  log: { warn(object: object, message: string): void };
+}
+
+/** Node ids of everyone the rule asks to review, never the requester. */
+async function reviewerIds(
+  github: GitHub,
+  repo: RepoRef,
+  policy: ResourcePolicy,
+  requester: string,
+): Promise<{ teams: string[]; users: string[] }> {
+  const teams: string[] = [];
+  const users: string[] = [];
+  if (policy.approvals.mode === "none") return { teams, users };
+  for (const group of policy.approvals.groups) {
+    if (group.team) {
+      const id = await teamNodeId(github, group.team.org ?? repo.owner, group.team.slug);
+      if (id !== null && !teams.includes(id)) teams.push(id);
+    }
+    for (const login of group.users ?? []) {
+      if (login.toLowerCase() === requester.toLowerCase()) continue;
+      const id = await userNodeId(github, login);
+      if (id !== null && !users.includes(id)) users.push(id);
+    }
+  }
+  return { teams, users };
+}
+
+export async function openRequest(
+  deps: OpenRequestDeps,
+  github: GitHub,
+  requestId: number,
+  defaultBranch: string,
+): Promise<void> {
+  let request = await deps.store.get(requestId);
+  // Cancelled or expired before its job ran: nothing to open.
+  if (request === null || request.status !== "pending") return;
+  const repo = { owner: request.owner, repo: request.repo };
+  const policy = request.policy as ResourcePolicy;
+  const check = request.classification as CommandCheck;
+  const branch = requestBranch(request.id);
+  const filePath = requestFilePath(request);
+
+  if (request.headSha === null) {
+    const baseSha = await branchHeadSha(github, repo, defaultBranch);
+    await createBranch(github, repo, branch, baseSha);
+    const headSha = await addFile(github, repo, {
+      branch,
+      path: filePath,
+      content: requestFileContent(request),
+      message: `countersign: request #${request.id} on ${request.resource} by ${request.requester}`,
+    });
+    request = await deps.store.patch(request.id, { branch, filePath, headSha });
+  }
+  const headSha = request.headSha as string;
+
+  const autoApproval = autoApprovalReason(policy, check);
+  const evaluation = evaluateApprovals({
+    rule: policy.approvals,
+    reviews: [],
+    headSha,
+    requester: request.requester,
+    pushers: [],
+    defaultOrg: request.owner,
+    teamMembers: new Map(),
+  });
+  const progress = autoApproval ?? formatProgress(evaluation);
+  const statusLine = autoApproval
+    ? `Approved: ${autoApproval}. Waiting for the worker.`
+    : `Waiting for approval: ${progress}`;
+
+  let prNodeId = request.prNodeId;
+  let prUrl = `https://github.com/${request.owner}/${request.repo}/pull/${request.prNumber ?? ""}`;
+  if (request.prNumber === null) {
+    const pull = await openPullRequest(github, repo, {
+      head: branch,
+      base: defaultBranch,
+      title: requestTitle(request),
+      body: requestBody(request, policy, check, statusLine),
+    });
+    prNodeId = pull.nodeId;
+    prUrl = pull.url;
+    request = await deps.store.patch(request.id, { prNumber: pull.number, prNodeId: pull.nodeId });
+  }
+
+  if (request.checkRunId === null) {
+    const checkRunId = await createApprovalCheck(github, repo, headSha, {
+      title: autoApproval ? "Approved" : "Waiting for approval",
+      summary: progress,
+    });
+    request = await deps.store.patch(request.id, { checkRunId });
+  }
+
+  const reviewers = autoApproval
+    ? { teams: [], users: [] }
+    : await reviewerIds(github, repo, policy, request.requester);
+  const labels = [
+    await labelNodeId(github, repo, REQUEST_LABEL),
+    await labelNodeId(github, repo, `${REQUEST_LABEL}:${request.resource}`),
+  ];
+  const failures = await announceRequest(github, {
+    pullRequestId: prNodeId as string,
+    teamIds: reviewers.teams,
+    userIds: reviewers.users,
+    labelIds: labels,
+    threadId: request.sourceNodeId as string,
+    linkBody: renderTemplate("intake-linked", {
+      id: request.id,
+      resource: request.resource,
+      prUrl,
+      mode: autoApproval ? "none" : policy.approvals.mode,
+      progress,
+    }),
+    reactionSubjectId: (request.sourceCommentNodeId ?? request.sourceNodeId) as string,
+  });
+  if (failures.length > 0) {
+    deps.log.warn({ requestId: request.id, failures }, "some announcements failed");
+    await deps.store.note(
+      request.id,
+      APP_ACTOR,
+      `announcement partly failed: ${failures.join("; ")}`,
+    );
+  }
+
+  if (autoApproval !== null) {
+    await deps.store.transition(request.id, "pending", "approved", {
+      actor: APP_ACTOR,
+      detail: autoApproval,
+    });
+  }
+}

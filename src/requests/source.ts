@@ -1,0 +1,28 @@
+/** Where a request came from, as the handlers extract it from a webhook payload. */
+import type { SourceType } from "../store/requests.js";
+
+export interface RequestSource {
+  type: SourceType;
+  installationId: number;
+  repoId: number;
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  /** Issue or pull-request number of the thread the command was written in. */
+  number: number;
+  /** The thread's node id (for the linking comment). */
+  threadNodeId: string;
+  /** The comment, when the command came from a comment. */
+  commentId: number | null;
+  commentNodeId: string | null;
+  url: string;
+  author: string;
+  /** Body that held the command. */
+  body: string;
+}
+
+/** Unique per source: repository id + comment id, issue id or PR id (DESIGN §1.1). */
+export function sourceKey(source: RequestSource): string {
+  if (source.commentId !== null) return `repo:${source.repoId}:comment:${source.commentId}`;
+  return `repo:${source.repoId}:${source.type}:${source.number}`;
+}

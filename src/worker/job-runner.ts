@@ -1,0 +1,104 @@
+/**
+ * Runs queued jobs (GitHub writes and other slow work) outside the webhook's 10-second
+ * window. Any replica may run any job: claims are leases on rows (see store/jobs.ts).
+ */
+import { randomUUID } from "node:crypto";
+import type { Job, JobQueue } from "../store/jobs.js";
+import type { GitHub } from "../github/client.js";
+import { httpStatus } from "../github/client.js";
+
+export type JobHandler = (job: Job, github: GitHub) => Promise<void>;
+
+export interface JobRunnerOptions {
+  leaseMs?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+}
+
+interface Logger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** Client errors other than rate limits will not get better by retrying. */
+function isPermanent(error: unknown): boolean {
+  const status = httpStatus(error);
+  return status !== undefined && status >= 400 && status < 500 && status !== 403 && status !== 429;
+}
+
+export class JobRunner {
+  readonly workerId = `jobs-${randomUUID().slice(0, 8)}`;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly handlers: Record<string, JobHandler>,
+    private readonly githubFor: (installationId: number) => Promise<GitHub>,
+    private readonly log: Logger,
+    private readonly options: JobRunnerOptions = {},
+  ) {}
+
+  /** Claims and runs one job; false when none was ready. */
+  async runOnce(): Promise<boolean> {
+    const job = await this.queue.claim(this.workerId, this.options.leaseMs ?? 120_000);
+    if (job === null) return false;
+    const handler = this.handlers[job.kind];
+    if (handler === undefined) {
+      await this.queue.fail(job.id, `no handler for job kind ${job.kind}`, null);
+      return true;
+    }
+    try {
+      await handler(job, await this.githubFor(job.installationId));
+      await this.queue.complete(job.id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const maxAttempts = this.options.maxAttempts ?? 6;
+      const giveUp = isPermanent(error) || job.attempts >= maxAttempts;
+      const retryInMs = giveUp ? null : Math.min(5_000 * 2 ** (job.attempts - 1), 600_000);
+      this.log[giveUp ? "error" : "warn"](
+        {
+          jobId: job.id,
+          kind: job.kind,
+          requestId: job.requestId,
+          attempts: job.attempts,
+          err: message,
+        },
+        giveUp ? "job failed for good" : "job failed; will retry",
+      );
+      await this.queue.fail(job.id, message, retryInMs);
+    }
+    return true;
+  }
+
+  /** Runs jobs until none is ready (tests, and each poll tick). */
+  async drain(): Promise<number> {
+    let count = 0;
+    while (!this.stopped && (await this.runOnce())) count += 1;
+    return count;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      this.running = this.drain()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.log.error({ err: String(error) }, "job loop failed");
+        })
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs ?? 1_000);
+        });
+    };
+    tick();
+  }
+
+  /** Stops claiming and waits for the job in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Webhook payloads built from GitHub's own examples (@octokit/webhooks-examples), with only
+ * the fields a test is about changed, so every other field keeps GitHub's real shape.
+ */
+import { createRequire } from "node:module";
+import { INSTALLATION_ID } from "./github.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as {
+  name: string;
+  examples: Record<string, unknown>[];
+}[];
+
+type Json = Record<string, unknown>;
+
+function example(event: string, action: string): Json {
+  const found = examples
+    .find((entry) => entry.name === event)
+    ?.examples.find((candidate) => candidate.action === action);
+  if (found === undefined) throw new Error(`no example for ${event}.${action}`);
+  return structuredClone(found);
+}
+
+export const OWNER = "acme";
+export const REPO = "ops";
+export const REPO_ID = 186853002;
+
+function retarget(payload: Json): Json {
+  const repository = payload.repository as Json;
+  repository.name = REPO;
+  repository.full_name = `${OWNER}/${REPO}`;
+  repository.id = REPO_ID;
+  repository.default_branch = "main";
+  (repository.owner as Json).login = OWNER;
+  payload.installation = {
+    id: INSTALLATION_ID,
+    node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==",
+  };
+  return payload;
+}
+
+export interface CommentOptions {
+  body: string;
+  login?: string;
+  userType?: "User" | "Bot";
+  commentId?: number;
+  issueNumber?: number;
+  onPullRequest?: boolean;
+}
+
+export function issueCommentCreated(options: CommentOptions): Json {
+  const payload = retarget(example("issue_comment", "created"));
+  const login = options.login ?? "alice";
+  const user = { login, id: 1001, node_id: "U_alice", type: options.userType ?? "User" };
+  const commentId = options.commentId ?? 5001;
+  const issueNumber = options.issueNumber ?? 7;
+  const issue = payload.issue as Json;
+  issue.number = issueNumber;
+  issue.node_id = `I_node_${issueNumber}`;
+  issue.html_url = `https://github.com/${OWNER}/${REPO}/issues/${issueNumber}`;
+  if (options.onPullRequest) {
+    issue.pull_request = {
+      url: `${"https://api.github.com"}/repos/${OWNER}/${REPO}/pulls/${issueNumber}`,
+      html_url: `https://github.com/${OWNER}/${REPO}/pull/${issueNumber}`,
+      diff_url: `https://github.com/${OWNER}/${REPO}/pull/${issueNumber}.diff`,
+      patch_url: `https://github.com/${OWNER}/${REPO}/pull/${issueNumber}.patch`,
+      merged_at: null,
+    };
+  }
+  const comment = payload.comment as Json;
+  comment.id = commentId;
+  comment.node_id = `IC_node_${commentId}`;
+  comment.body = options.body;
+  comment.user = { ...(comment.user as Json), ...user };
+  comment.html_url = `https://github.com/${OWNER}/${REPO}/issues/${issueNumber}#issuecomment-${commentId}`;
+  payload.sender = { ...(payload.sender as Json), ...user };
+  return payload;
+}
+
+export function issueCommentEdited(options: CommentOptions & { editor?: string }): Json {
+  const payload = issueCommentCreated(options);
+  payload.action = "edited";
+  (payload.comment as Json).updated_at = "2026-11-22T12:00:00Z";
+  payload.changes = { body: { from: "previous body" } };
+  payload.sender = {
+    ...(payload.sender as Json),
+    login: options.editor ?? options.login ?? "alice",
+  };
+  return payload;
+}
+
+export function issueOpened(options: { body: string; login?: string; issueNumber?: number }): Json {
+  const payload = retarget(example("issues", "opened"));
+  const login = options.login ?? "alice";
+  const issueNumber = options.issueNumber ?? 9;
+  const issue = payload.issue as Json;
+  issue.number = issueNumber;
+  issue.node_id = `I_node_${issueNumber}`;
+  issue.body = options.body;
+  issue.html_url = `https://github.com/${OWNER}/${REPO}/issues/${issueNumber}`;
+  issue.user = { ...(issue.user as Json), login, type: "User" };
+  payload.sender = { ...(payload.sender as Json), login, type: "User" };
+  return payload;
+}
