@@ -20,8 +20,9 @@ export type RequestKind = "command" | "grant";
 
 const LEGAL_MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
   pending: ["approved", "rejected", "cancelled", "expired"],
-  // approved → pending: the re-check just before execution found the rule no longer holds.
-  approved: ["running", "pending", "cancelled", "expired"],
+  // approved → pending/rejected: a later review or the re-check just before execution
+  // found that the rule no longer holds.
+  approved: ["running", "pending", "rejected", "cancelled", "expired"],
   running: ["succeeded", "failed", "unknown"],
   succeeded: [],
   failed: [],

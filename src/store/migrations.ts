@@ -89,6 +89,32 @@ const MIGRATIONS: Migration[] = [
       await knex.schema.dropTableIfExists("requests");
     },
   },
+  {
+    name: "002_review_cache_team_cache",
+    async up(knex) {
+      await knex.schema.alterTable("requests", (table) => {
+        // Reviews as webhooks delivered them: a warm re-evaluation needs no GitHub read.
+        table.text("reviews");
+        // Logins that pushed to the request branch (their approvals never count).
+        table.text("pushers");
+        // Digest of the status last shown on GitHub: unchanged status, no write.
+        table.string("status_digest", 64);
+        table.string("pr_url", 500);
+      });
+      // Team members, shared by every replica; a membership webhook deletes the row.
+      await knex.schema.createTable("team_cache", (table) => {
+        table.string("team_key", 200).primary();
+        table.text("members").notNullable();
+        table.timestamp("fetched_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists("team_cache");
+      await knex.schema.alterTable("requests", (table) => {
+        table.dropColumns("reviews", "pushers", "status_digest", "pr_url");
+      });
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */

@@ -51,6 +51,11 @@ export interface RequestRecord extends NewRequest {
   grantId: number | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /** Reviews of the request PR as webhooks delivered them (null until the first one). */
+  reviews: StoredReview[] | null;
+  pushers: string[] | null;
+  statusDigest: string | null;
+  prUrl: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -72,8 +77,23 @@ export type RequestPatch = Partial<
     | "leaseOwner"
     | "leaseExpiresAt"
     | "expiresAt"
+    | "reviews"
+    | "pushers"
+    | "statusDigest"
+    | "prUrl"
   >
 >;
+
+/** A review as kept in the review cache: the evaluator's input shape. */
+export interface StoredReview {
+  id: number;
+  login: string;
+  isBot: boolean;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+  commitId: string;
+  submittedAt: string;
+  body?: string;
+}
 
 export interface RequestEvent {
   id: number;
@@ -124,8 +144,12 @@ const COLUMN_OF: Record<string, string> = {
   leaseOwner: "lease_owner",
   leaseExpiresAt: "lease_expires_at",
   expiresAt: "expires_at",
+  reviews: "reviews",
+  pushers: "pushers",
+  statusDigest: "status_digest",
+  prUrl: "pr_url",
 };
-const JSON_FIELDS = new Set(["classification", "policy", "result"]);
+const JSON_FIELDS = new Set(["classification", "policy", "result", "reviews", "pushers"]);
 const NUMBER_FIELDS = new Set([
   "installationId",
   "repoId",
@@ -312,7 +336,21 @@ export class RequestStore {
     });
   }
 
-  /** Pending or approved requests whose deadline has passed, for the expiry sweep. */
+  /** Open (pending or approved) requests started from one thread, newest first. */
+  async findOpenBySourceThread(
+    owner: string,
+    repo: string,
+    sourceNumber: number,
+  ): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .whereRaw("lower(owner) = lower(?) and lower(repo) = lower(?)", [owner, repo])
+      .andWhere({ source_number: sourceNumber })
+      .whereIn("status", ["pending", "approved"])
+      .orderBy("id", "desc")) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Pending requests whose deadline has passed, for the expiry sweep. */
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
       .whereIn("status", ["pending"])

@@ -1,0 +1,87 @@
+/** Reads a request PR's reviews, commits' authors and head, and a team's members. */
+import type { GitHub, RepoRef } from "./client.js";
+import { httpStatus } from "./client.js";
+import type { StoredReview } from "../store/requests.js";
+
+interface ReviewPayload {
+  id: number;
+  user: { login: string; type?: string } | null;
+  state: string;
+  commit_id: string | null;
+  submitted_at?: string | null;
+  body?: string | null;
+}
+
+/** A review from the REST API or a webhook, in the evaluator's shape. */
+export function toStoredReview(review: ReviewPayload): StoredReview {
+  return {
+    id: review.id,
+    login: review.user?.login ?? "ghost",
+    isBot: review.user?.type === "Bot",
+    state: review.state.toUpperCase() as StoredReview["state"],
+    commitId: review.commit_id ?? "",
+    submittedAt: review.submitted_at ?? new Date(0).toISOString(),
+    body: review.body ?? "",
+  };
+}
+
+export async function listReviews(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<StoredReview[]> {
+  const reviews = await github.paginate(github.rest.pulls.listReviews, {
+    ...repo,
+    pull_number: pullNumber,
+    per_page: 100,
+  });
+  return reviews.map((review) => toStoredReview(review as ReviewPayload));
+}
+
+/** Everyone who authored or committed a commit on the request branch. */
+export async function listPushers(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<string[]> {
+  const commits = await github.paginate(github.rest.pulls.listCommits, {
+    ...repo,
+    pull_number: pullNumber,
+    per_page: 100,
+  });
+  const logins = new Set<string>();
+  for (const commit of commits) {
+    if (commit.author?.login) logins.add(commit.author.login);
+    if (commit.committer?.login) logins.add(commit.committer.login);
+  }
+  return [...logins];
+}
+
+export async function pullRequestHead(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<{ sha: string; state: string; merged: boolean }> {
+  const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
+  return { sha: data.head.sha, state: data.state, merged: data.merged };
+}
+
+/** Active members of `org/slug`, child teams included (GitHub's own listing). */
+export async function listTeamMembers(
+  github: GitHub,
+  org: string,
+  slug: string,
+): Promise<string[]> {
+  try {
+    const members = await github.paginate(github.rest.teams.listMembersInOrg, {
+      org,
+      team_slug: slug,
+      per_page: 100,
+    });
+    return members.map((member) => member.login.toLowerCase());
+  } catch (error) {
+    // A team that does not exist (or the app cannot see) has no members: nobody counts.
+    if (httpStatus(error) === 404) return [];
+    throw error;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Gathers what the evaluator needs for one request and evaluates it. Two modes:
+ * - warm (webhooks): reviews and pushers from the request's own cache, memberships from
+ *   the shared team cache; a re-evaluation after a review then reads nothing from GitHub;
+ * - fresh (the worker, just before executing): everything read from GitHub again, no
+ *   cache, because a missed webhook must never let a command run (DESIGN §1.3).
+ */
+import type { ResourcePolicy } from "../policy/config.js";
+import { evaluateApprovals, teamKey, type Evaluation } from "../policy/evaluate.js";
+import type { GitHub } from "../github/client.js";
+import { listPushers, listReviews, listTeamMembers, pullRequestHead } from "../github/reviews.js";
+import type { RequestRecord, RequestStore, StoredReview } from "../store/requests.js";
+import type { TeamCache } from "../store/team-cache.js";
+
+export interface ApprovalSources {
+  github: GitHub;
+  store: RequestStore;
+  teams: TeamCache;
+}
+
+export interface RequestEvaluation {
+  evaluation: Evaluation;
+  headSha: string;
+  reviews: StoredReview[];
+  pushers: string[];
+}
+
+async function teamMembers(
+  sources: ApprovalSources,
+  rule: ResourcePolicy["approvals"],
+  defaultOrg: string,
+  fresh: boolean,
+): Promise<Map<string, ReadonlySet<string>>> {
+  const members = new Map<string, ReadonlySet<string>>();
+  if (rule.mode === "none") return members;
+  for (const group of rule.groups) {
+    const key = teamKey(group, defaultOrg);
+    if (key === null || members.has(key) || group.team === undefined) continue;
+    let logins = fresh ? null : await sources.teams.get(key);
+    if (logins === null) {
+      logins = await listTeamMembers(sources.github, group.team.org ?? defaultOrg, group.team.slug);
+      await sources.teams.put(key, logins);
+    }
+    members.set(key, new Set(logins));
+  }
+  return members;
+}
+
+/** The rule that governs a request: its resource's (or, for grants, the JIT rule). */
+export function ruleOf(request: RequestRecord): ResourcePolicy["approvals"] {
+  const policy = request.policy as ResourcePolicy;
+  if (request.kind === "grant" && policy.jit !== null) return policy.jit.approvals;
+  return policy.approvals;
+}
+
+export async function evaluateRequest(
+  sources: ApprovalSources,
+  request: RequestRecord,
+  options: { fresh: boolean },
+): Promise<RequestEvaluation> {
+  if (request.prNumber === null) throw new Error(`request ${request.id} has no pull request yet`);
+  const repo = { owner: request.owner, repo: request.repo };
+  const rule = ruleOf(request);
+
+  let headSha = request.headSha ?? "";
+  let reviews = options.fresh ? null : request.reviews;
+  let pushers = options.fresh ? null : request.pushers;
+  if (options.fresh) headSha = (await pullRequestHead(sources.github, repo, request.prNumber)).sha;
+  if (reviews === null) reviews = await listReviews(sources.github, repo, request.prNumber);
+  if (pushers === null) pushers = await listPushers(sources.github, repo, request.prNumber);
+  if (!options.fresh && (request.reviews === null || request.pushers === null)) {
+    await sources.store.patch(request.id, { reviews, pushers });
+  }
+
+  const evaluation = evaluateApprovals({
+    rule,
+    reviews,
+    headSha,
+    requester: request.requester,
+    pushers,
+    defaultOrg: request.owner,
+    teamMembers: await teamMembers(sources, rule, request.owner, options.fresh),
+  });
+  return { evaluation, headSha, reviews, pushers };
+}
