@@ -23,7 +23,9 @@ const LEGAL_MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
   // approved → pending/rejected: a later review or the re-check just before execution
   // found that the rule no longer holds.
   approved: ["running", "pending", "rejected", "cancelled", "expired"],
-  running: ["succeeded", "failed", "unknown"],
+  // running → pending/rejected: the worker's fresh re-check, made after claiming and before
+  // anything is executed, found the rule no longer holds (or the PR no longer fits).
+  running: ["succeeded", "failed", "unknown", "pending", "rejected"],
   succeeded: [],
   failed: [],
   unknown: [],
