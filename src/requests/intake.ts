@@ -71,7 +71,8 @@ export async function refuseInvalidCommand(
 async function loadPolicy(
   reads: IntakeReads,
 ): Promise<
-  { ok: true; resources: Record<string, ResourcePolicy> } | { ok: false; problems: ConfigProblem[] }
+  | { ok: true; resources: Record<string, ResourcePolicy>; auditBranch?: string }
+  | { ok: false; problems: ConfigProblem[] }
 > {
   let raw: unknown;
   try {
@@ -83,7 +84,9 @@ async function loadPolicy(
     throw error;
   }
   const parsed = parseConfig(raw);
-  return parsed.ok ? { ok: true, resources: parsed.config.resources } : parsed;
+  return parsed.ok
+    ? { ok: true, resources: parsed.config.resources, auditBranch: parsed.config.auditBranch }
+    : parsed;
 }
 
 export async function intakeRun(
@@ -165,7 +168,8 @@ export async function intakeRun(
               installationId: source.installationId,
               requestId: record.id,
               dedupeKey: `open:${record.id}`,
-              payload: { defaultBranch: source.defaultBranch },
+              // The request PR targets the audit branch: merging it is the audit record.
+              payload: { baseBranch: policy.auditBranch ?? source.defaultBranch },
             },
         trx,
       );

@@ -65,7 +65,7 @@ export async function openRequest(
   deps: OpenRequestDeps,
   github: GitHub,
   requestId: number,
-  defaultBranch: string,
+  baseBranch: string,
 ): Promise<void> {
   let request = await deps.store.get(requestId);
   // Cancelled or expired before its job ran: nothing to open.
@@ -77,7 +77,7 @@ export async function openRequest(
   const filePath = requestFilePath(request);
 
   if (request.headSha === null) {
-    const baseSha = await branchHeadSha(github, repo, defaultBranch);
+    const baseSha = await branchHeadSha(github, repo, baseBranch);
     await createBranch(github, repo, branch, baseSha);
     const headSha = await addFile(github, repo, {
       branch,
@@ -109,7 +109,7 @@ export async function openRequest(
   if (request.prNumber === null) {
     const pull = await openPullRequest(github, repo, {
       head: branch,
-      base: defaultBranch,
+      base: baseBranch,
       title: requestTitle(request),
       body: requestBody(request, policy, check, statusLine),
     });

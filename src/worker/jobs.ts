@@ -11,12 +11,7 @@ interface Logger {
 export function jobHandlers(store: RequestStore, log: Logger): Record<string, JobHandler> {
   return {
     open_request: (job, github) =>
-      openRequest(
-        { store, log },
-        github,
-        job.requestId as number,
-        String(job.payload.defaultBranch),
-      ),
+      openRequest({ store, log }, github, job.requestId as number, String(job.payload.baseBranch)),
     reply: (job, github) =>
       postReply(
         github,
