@@ -4,14 +4,26 @@
 import type { ApplicationFunction } from "probot";
 import { onCommentCreated, onCommentEdited } from "./handlers/issue-comment.js";
 import { onIssueOpened } from "./handlers/issues.js";
-import type { IntakeDeps } from "./requests/intake.js";
+import { onTeamChanged } from "./handlers/membership.js";
+import { onReview } from "./handlers/pull-request-review.js";
+import { onClosed, onSynchronize } from "./handlers/pull-request.js";
+import type { Services } from "./server/services.js";
 
-export type AppDeps = IntakeDeps;
-
-export function createApp(deps: AppDeps): ApplicationFunction {
+export function createApp(services: Services): ApplicationFunction {
   return (app) => {
-    app.on("issue_comment.created", onCommentCreated(deps));
-    app.on("issue_comment.edited", onCommentEdited(deps));
-    app.on("issues.opened", onIssueOpened(deps));
+    app.on("issue_comment.created", onCommentCreated(services));
+    app.on("issue_comment.edited", onCommentEdited(services));
+    app.on("issues.opened", onIssueOpened(services));
+    app.on(
+      [
+        "pull_request_review.submitted",
+        "pull_request_review.edited",
+        "pull_request_review.dismissed",
+      ],
+      onReview(services),
+    );
+    app.on("pull_request.synchronize", onSynchronize(services));
+    app.on("pull_request.closed", onClosed(services));
+    app.on(["membership", "team"], onTeamChanged(services));
   };
 }

@@ -3,6 +3,7 @@ import type { Context } from "probot";
 import { parseComment } from "../commands/parse.js";
 import { intakeRun, refuseInvalidCommand, type IntakeDeps } from "../requests/intake.js";
 import { sourceKey } from "../requests/source.js";
+import { cancelFromComment } from "../requests/cancel.js";
 import { intakeReads } from "./intake-reads.js";
 import { isBot, sourceFromComment, type CommentPayload } from "./payload.js";
 
@@ -15,6 +16,10 @@ export function onCommentCreated(deps: IntakeDeps) {
     const source = sourceFromComment(payload);
     if (parsed.kind === "invalid" && parsed.verb === "run") {
       await refuseInvalidCommand(deps, source, parsed);
+      return;
+    }
+    if (parsed.kind === "cancel") {
+      await cancelFromComment(deps, source);
       return;
     }
     if (parsed.kind === "run") {

@@ -8,29 +8,14 @@
 import { createHash } from "node:crypto";
 import { truncateMarkdown, truncateText } from "./escape.js";
 import { renderTemplate } from "./templates.js";
+import type { ExecutionOutcome, ResultSet } from "../engines/types.js";
 
 /** GitHub rejects longer comment bodies (it counts characters; UTF-16 length is never less). */
 export const MAX_COMMENT_LENGTH = 65_536;
 
-export interface ResultSet {
-  columns: string[];
-  /** Only the first rows the engine kept, cells already stringified. */
-  rows: (string | null)[][];
-  totalRows: number;
-  /** Command tag, e.g. SELECT, UPDATE. */
-  command: string;
-  affectedRows: number | null;
-}
-
-export interface ExecutionOutcome {
-  status: "succeeded" | "failed";
-  resultSets: ResultSet[];
-  affectedRows: number;
-  durationMs: number;
-  notices: string[];
-  error?: { message: string; code?: string; position?: number };
-  rolledBack: boolean;
-}
+// The engines' contract (src/engines/types.ts) is the one shape of an execution's output;
+// re-exported so callers of the renderer need not know where it lives.
+export type { ExecutionOutcome, ResultSet } from "../engines/types.js";
 
 export interface ResultView {
   requestId: number;

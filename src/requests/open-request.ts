@@ -6,7 +6,6 @@
  */
 import type { ResourcePolicy } from "../policy/config.js";
 import { evaluateApprovals } from "../policy/evaluate.js";
-import { formatProgress } from "../policy/progress.js";
 import type { GitHub, RepoRef } from "../github/client.js";
 import { labelNodeId, teamNodeId, userNodeId } from "../github/node-ids.js";
 import {
@@ -22,7 +21,9 @@ import type { RequestStore } from "../store/requests.js";
 import type { CommandCheck } from "./command-check.js";
 import { autoApprovalReason } from "./auto-approval.js";
 import { APP_ACTOR } from "./intake.js";
+import { statusView } from "./status-view.js";
 import {
+  checkSummary,
   requestBody,
   requestBranch,
   requestFileContent,
@@ -99,10 +100,11 @@ export async function openRequest(
     defaultOrg: request.owner,
     teamMembers: new Map(),
   });
-  const progress = autoApproval ?? formatProgress(evaluation);
-  const statusLine = autoApproval
-    ? `Approved: ${autoApproval}. Waiting for the worker.`
-    : `Waiting for approval: ${progress}`;
+  const status = statusView({
+    status: autoApproval ? "approved" : "pending",
+    evaluation: autoApproval ? null : evaluation,
+    autoApproval,
+  });
 
   let prNodeId = request.prNodeId;
   let prUrl = `https://github.com/${request.owner}/${request.repo}/pull/${request.prNumber ?? ""}`;
@@ -111,7 +113,7 @@ export async function openRequest(
       head: branch,
       base: baseBranch,
       title: requestTitle(request),
-      body: requestBody(request, policy, check, statusLine),
+      body: requestBody(request, policy, check, status),
     });
     prNodeId = pull.nodeId;
     prUrl = pull.url;
@@ -120,8 +122,8 @@ export async function openRequest(
 
   if (request.checkRunId === null) {
     const checkRunId = await createApprovalCheck(github, repo, headSha, {
-      title: autoApproval ? "Approved" : "Waiting for approval",
-      summary: progress,
+      title: status.headline,
+      summary: checkSummary(check, status),
     });
     request = await deps.store.patch(request.id, { checkRunId });
   }
@@ -144,7 +146,7 @@ export async function openRequest(
       resource: request.resource,
       prUrl,
       mode: autoApproval ? "none" : policy.approvals.mode,
-      progress,
+      progress: status.progress,
     }),
     reactionSubjectId: (request.sourceCommentNodeId ?? request.sourceNodeId) as string,
   });

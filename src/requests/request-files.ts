@@ -7,6 +7,7 @@ import { formatDuration } from "../policy/duration.js";
 import { renderTemplate } from "../render/templates.js";
 import type { RequestRecord } from "../store/requests.js";
 import type { CommandCheck } from "./command-check.js";
+import type { StatusView } from "./status-view.js";
 
 export function requestBranch(requestId: number): string {
   return `countersign/${requestId}`;
@@ -50,7 +51,7 @@ export function requestBody(
   request: RequestRecord,
   policy: ResourcePolicy,
   check: CommandCheck,
-  statusLine: string,
+  status: StatusView,
 ): string {
   return renderTemplate("request-body", {
     id: request.id,
@@ -63,6 +64,29 @@ export function requestBody(
     warnings: check.warnings,
     rule: policy.approvals,
     timeout: formatDuration(policy.timeoutMs),
-    statusLine,
+    status,
   });
+}
+
+/** The check run's summary: the same status as the PR body, plus the statements. */
+export function checkSummary(check: CommandCheck, status: StatusView): string {
+  return renderTemplate("check-summary", { check, status });
+}
+
+/**
+ * The command inside a request file: the file minus the header Countersign wrote (SQL
+ * comment lines up to the first blank line). A file whose header was edited away is taken
+ * whole; comments are harmless to run and the guardrails read it all anyway.
+ */
+export function commandFromFile(content: string): string {
+  const lines = content.replace(/\r\n?/g, "\n").split("\n");
+  if (!(lines[0] ?? "").startsWith("-- Countersign request #")) return content.trim();
+  const blank = lines.findIndex((line) => line.trim() === "");
+  if (blank === -1 || !lines.slice(0, blank).every((line) => line.startsWith("--"))) {
+    return content.trim();
+  }
+  return lines
+    .slice(blank + 1)
+    .join("\n")
+    .trim();
 }

@@ -7,9 +7,8 @@
 import { run } from "probot";
 import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
-import { RequestStore } from "../store/requests.js";
-import { JobQueue } from "../store/jobs.js";
-import { createCommandChecker } from "../requests/command-check.js";
+import { sweepExpired } from "../requests/expiry.js";
+import { createServices } from "./services.js";
 import { JobRunner } from "../worker/job-runner.js";
 import { jobHandlers } from "../worker/jobs.js";
 import type { GitHub } from "../github/client.js";
@@ -19,22 +18,23 @@ await run(async (app) => {
     url: process.env.DATABASE_URL,
     embeddedPath: process.env.COUNTERSIGN_DATA_DIR,
   });
-  const store = new RequestStore(database.knex);
-  const jobs = new JobQueue(database.knex);
-  await createApp({
-    store,
-    jobs,
-    checkCommand: createCommandChecker(process.env),
-    now: () => new Date(),
-  })(app, { cwd: process.cwd(), addHandler: () => undefined });
+  const services = createServices(database, process.env);
+  await createApp(services)(app, { cwd: process.cwd(), addHandler: () => undefined });
   const runner = new JobRunner(
-    jobs,
-    jobHandlers(store, app.log),
+    services.jobs,
+    jobHandlers(services, app.log),
     async (installationId) => (await app.auth(installationId)) as GitHub,
     app.log,
   );
   runner.start();
+  // Every replica may sweep: each expired request gets one deduplicated job.
+  const sweeper = setInterval(() => {
+    sweepExpired(services.store, services.jobs).catch((error: unknown) => {
+      app.log.error({ err: String(error) }, "expiry sweep failed");
+    });
+  }, 60_000);
   const shutdown = async () => {
+    clearInterval(sweeper);
     await runner.stop();
     await database.close();
   };

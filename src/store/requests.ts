@@ -64,6 +64,8 @@ export interface RequestRecord extends NewRequest {
 export type RequestPatch = Partial<
   Pick<
     RequestRecord,
+    | "command"
+    | "classification"
     | "branch"
     | "filePath"
     | "prNumber"
@@ -104,6 +106,17 @@ export interface RequestEvent {
   detail: string | null;
   createdAt: Date;
 }
+
+/** Extra compare-and-set conditions for `transition` (leases: see src/worker/executor.ts). */
+export interface TransitionGuard {
+  /** Only if the request's lease has expired by the database's clock. */
+  leaseExpired?: boolean;
+  /** Only if this worker holds the lease. */
+  leaseOwner?: string;
+}
+
+/** NOTIFY channel of transitions to `approved` (payload: the request id). */
+export const APPROVED_CHANNEL = "countersign_approved";
 
 export type TransitionResult =
   { ok: true; request: RequestRecord } | { ok: false; current: RequestRecord | null };
@@ -262,7 +275,7 @@ export class RequestStore {
     id: number,
     from: RequestStatus | readonly RequestStatus[],
     to: RequestStatus,
-    options: { actor: string; detail?: string; patch?: RequestPatch },
+    options: { actor: string; detail?: string; patch?: RequestPatch; guard?: TransitionGuard },
   ): Promise<TransitionResult> {
     const fromList: readonly RequestStatus[] = typeof from === "string" ? [from] : from;
     for (const origin of fromList) {
@@ -274,6 +287,13 @@ export class RequestStore {
       const updated = await trx("requests")
         .where({ id })
         .whereIn("status", fromList as RequestStatus[])
+        .modify((query) => {
+          // Part of the same compare-and-set: a lease renewed a moment ago is not expired.
+          if (options.guard?.leaseExpired) query.whereRaw("lease_expires_at < now()");
+          if (options.guard?.leaseOwner !== undefined) {
+            query.andWhere({ lease_owner: options.guard.leaseOwner });
+          }
+        })
         .update({
           ...toRow(options.patch ?? {}),
           status: to,
@@ -293,6 +313,11 @@ export class RequestStore {
         actor: options.actor,
         detail: options.detail ?? null,
       });
+      // Wakes workers LISTENing on a shared PostgreSQL; delivered at COMMIT, so a worker never
+      // sees the wake-up before the row. Harmless (nobody listens) on the embedded store.
+      if (to === "approved") {
+        await trx.raw("select pg_notify(?, ?)", [APPROVED_CHANNEL, String(id)]);
+      }
       return { ok: true as const, request: fromRow(row) };
     });
   }
@@ -350,11 +375,81 @@ export class RequestStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * Adds or replaces one review in the request's review cache, under a row lock so two
+   * reviews arriving at once are both kept. A request without a cache yet keeps none: its
+   * first evaluation lists every review from GitHub instead of trusting a partial list.
+   */
+  async upsertReview(id: number, review: StoredReview): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const row = (await trx("requests").where({ id }).forUpdate().first("reviews")) as
+        { reviews: string | null } | undefined;
+      if (row === undefined || row.reviews === null) return;
+      const reviews = (JSON.parse(row.reviews) as StoredReview[]).filter(
+        (existing) => existing.id !== review.id,
+      );
+      reviews.push(review);
+      await trx("requests")
+        .where({ id })
+        .update({ reviews: JSON.stringify(reviews), updated_at: trx.fn.now() });
+    });
+  }
+
+  /** Open requests of an organisation or user account (a team changed: re-evaluate them). */
+  async findOpenByOwner(owner: string): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .whereRaw("lower(owner) = lower(?)", [owner])
+      .whereIn("status", ["pending", "approved"])
+      .whereNotNull("pr_number")
+      .orderBy("id")) as Row[];
+    return rows.map(fromRow);
+  }
+
   /** Pending requests whose deadline has passed, for the expiry sweep. */
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
       .whereIn("status", ["pending"])
       .andWhere("expires_at", "<=", now)
+      .orderBy("id")
+      .limit(limit)) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Approved requests a worker may claim, oldest first. Only a hint: the claim itself is
+   * `transition(id, "approved", "running")`, which exactly one worker wins.
+   */
+  async findClaimable(limit = 10): Promise<number[]> {
+    const rows = (await this.knex("requests")
+      .where({ status: "approved" })
+      .whereNotNull("pr_number")
+      .whereNotNull("head_sha")
+      .orderBy("id")
+      .limit(limit)
+      .select("id")) as { id: number | string }[];
+    return rows.map((row) => Number(row.id));
+  }
+
+  /**
+   * Extends a running request's lease by `leaseMs` from now (the database's clock: one
+   * clock for every worker). False when the lease is no longer this worker's, or the
+   * request is no longer running (the sweeper declared it `unknown`).
+   */
+  async renewLease(id: number, owner: string, leaseMs: number): Promise<boolean> {
+    const count = await this.knex("requests")
+      .where({ id, status: "running", lease_owner: owner })
+      .update({
+        lease_expires_at: this.knex.raw("now() + ? * interval '1 millisecond'", [leaseMs]),
+        updated_at: this.knex.fn.now(),
+      });
+    return Number(count) === 1;
+  }
+
+  /** Running requests whose lease has expired by the database's clock (their worker died). */
+  async findLeaseExpired(limit = 100): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .where({ status: "running" })
+      .whereRaw("lease_expires_at < now()")
       .orderBy("id")
       .limit(limit)) as Row[];
     return rows.map(fromRow);

@@ -1,23 +1,56 @@
 /** Which function runs each kind of job. */
-import type { RequestStore } from "../store/requests.js";
-import { openRequest } from "../requests/open-request.js";
+import { closeRequest } from "../requests/close-request.js";
+import { APP_ACTOR } from "../requests/intake.js";
+import { onHeadMoved } from "../requests/head-moved.js";
 import { noteSourceEdited, postReply } from "../requests/notices.js";
+import { openRequest } from "../requests/open-request.js";
+import { reevaluate } from "../requests/reevaluate.js";
+import type { Services } from "../server/services.js";
 import type { JobHandler } from "./job-runner.js";
 
 interface Logger {
   warn(object: object, message: string): void;
 }
 
-export function jobHandlers(store: RequestStore, log: Logger): Record<string, JobHandler> {
+export function jobHandlers(services: Services, log: Logger): Record<string, JobHandler> {
+  const { store } = services;
+  const requestId = (job: { requestId: number | null }) => job.requestId as number;
   return {
     open_request: (job, github) =>
-      openRequest({ store, log }, github, job.requestId as number, String(job.payload.baseBranch)),
+      openRequest({ store, log }, github, requestId(job), String(job.payload.baseBranch)),
     reply: (job, github) =>
       postReply(
         github,
         job.payload as { owner: string; repo: string; number: number; body: string },
       ),
     source_edited: (job, github) =>
-      noteSourceEdited(store, github, job.requestId as number, String(job.payload.editor)),
+      noteSourceEdited(store, github, requestId(job), String(job.payload.editor)),
+    evaluate: (job, github) =>
+      reevaluate(
+        services,
+        github,
+        requestId(job),
+        typeof job.payload.note === "string" ? [job.payload.note] : [],
+      ),
+    head_moved: (job, github) =>
+      onHeadMoved(
+        services,
+        github,
+        requestId(job),
+        String(job.payload.headSha),
+        String(job.payload.pusher),
+      ),
+    cancel: async (job, github) => {
+      await closeRequest(store, github, requestId(job), ["pending", "approved"], "cancelled", {
+        actor: String(job.payload.actor),
+        prClosed: job.payload.prClosed === true,
+      });
+    },
+    expire: async (job, github) => {
+      await closeRequest(store, github, requestId(job), ["pending"], "expired", {
+        actor: APP_ACTOR,
+        detail: "not approved within the resource's timeout",
+      });
+    },
   };
 }

@@ -163,23 +163,30 @@ describe("intake from an issue comment", () => {
       base: string;
     };
     expect(pull).toMatchObject({
-      title: "countersign: prod-db request #1 by alice",
+      title: "countersign: prod-db request 1 by alice",
       head: "countersign/1",
       base: "main",
     });
     expect(pull.body).toContain("Every group below must approve");
     expect(pull.body).toContain("- dba: 1 approval");
-    expect(pull.body).toContain("Waiting for approval: dba 0/1 · security 0/1");
+    expect(pull.body).toContain("**Waiting for approval**: dba 0/1 · security 0/1");
+    expect(pull.body).toContain("- dba: 0/1, 1 more approval needed.");
     expect(pull.body).toContain(COMMAND);
     expect(pull.body).toContain("| 1 | write |");
 
-    const check = recorder.calls.find((call) => call.path.endsWith("/check-runs"))?.body;
+    const check = recorder.calls.find((call) => call.path.endsWith("/check-runs"))?.body as {
+      output: { summary: string };
+    };
     expect(check).toMatchObject({
       name: "countersign/approval",
       head_sha: "head111",
       status: "in_progress",
-      output: { title: "Waiting for approval", summary: "dba 0/1 · security 0/1" },
+      output: { title: "Waiting for approval" },
     });
+    // The check run alone tells a reviewer why: progress, per-group reasons, statements.
+    expect(check.output.summary).toContain("**dba 0/1 · security 0/1**");
+    expect(check.output.summary).toContain("- security: 0/1, 1 more approval needed.");
+    expect(check.output.summary).toContain("- 1. write on users: `UPDATE users SET");
 
     const graphql = recorder.calls.find((call) => call.path === "/graphql")?.body as {
       query: string;
@@ -196,7 +203,7 @@ describe("intake from an issue comment", () => {
       subject: "IC_node_5001",
     });
     expect(String(graphql.variables.body)).toContain(
-      "Countersign request #1 for `prod-db` is open for review: https://github.com/acme/ops/pull/42",
+      "Countersign request 1 for `prod-db` is open for review: https://github.com/acme/ops/pull/42",
     );
 
     expect(await harness.store.get(request?.id as number)).toMatchObject({
@@ -236,7 +243,8 @@ describe("intake from an issue comment", () => {
       .reply(201, { number: 43, node_id: "PR_43", html_url: "https://github.com/acme/ops/pull/43" })
       .post(
         `/repos/${OWNER}/${REPO}/check-runs`,
-        (body: { output: { title: string } }) => body.output.title === "Approved",
+        (body: { output: { title: string } }) =>
+          body.output.title === "Approved: queued for execution",
       )
       .reply(201, { id: 9002 })
       .get(`/repos/${OWNER}/${REPO}/labels/countersign`)

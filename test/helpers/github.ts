@@ -8,10 +8,10 @@ import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
 import type { GitHub } from "../../src/github/client.js";
 import { clearNodeIdCaches } from "../../src/github/node-ids.js";
-import { createCommandChecker } from "../../src/requests/command-check.js";
+import { createServices, type Services } from "../../src/server/services.js";
 import type { Database } from "../../src/store/database.js";
-import { JobQueue } from "../../src/store/jobs.js";
-import { RequestStore } from "../../src/store/requests.js";
+import type { JobQueue } from "../../src/store/jobs.js";
+import type { RequestStore } from "../../src/store/requests.js";
 import { JobRunner } from "../../src/worker/job-runner.js";
 import { jobHandlers } from "../../src/worker/jobs.js";
 
@@ -32,6 +32,7 @@ const silentLog = {
 
 export interface Harness {
   probot: Probot;
+  services: Services;
   store: RequestStore;
   jobs: JobQueue;
   runner: JobRunner;
@@ -54,19 +55,17 @@ export function createHarness(database: Database, env: NodeJS.ProcessEnv = {}): 
       throttle: { enabled: false },
     })),
   });
-  const store = new RequestStore(database.knex);
-  const jobs = new JobQueue(database.knex);
-  void probot.load(
-    createApp({ store, jobs, checkCommand: createCommandChecker(env), now: () => new Date() }),
-  );
+  const services = createServices(database, env);
+  const { store, jobs } = services;
+  void probot.load(createApp(services));
   const runner = new JobRunner(
     jobs,
-    jobHandlers(store, silentLog),
+    jobHandlers(services, silentLog),
     async (installationId) => (await probot.auth(installationId)) as GitHub,
     silentLog,
     { maxAttempts: 1 },
   );
-  return { probot, store, jobs, runner, drain: () => runner.drain() };
+  return { probot, services, store, jobs, runner, drain: () => runner.drain() };
 }
 
 /** The installation token exchange every authenticated call starts with. */

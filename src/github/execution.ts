@@ -1,0 +1,211 @@
+/**
+ * The GitHub side of executing a request (DESIGN §1.5, §1.6): the reads of the fail-closed
+ * re-check (the request file at the approved commit, the PR's files) and the writes that
+ * publish the outcome (comments, the check run, the audit merge, closing the PR).
+ */
+import { APPROVAL_CHECK_NAME } from "./request-pr.js";
+import { httpStatus, type GitHub, type RepoRef } from "./client.js";
+
+/**
+ * The text of `path` at commit `ref`, or null when it is not a readable file there (deleted,
+ * a directory, a symlink, too large for the contents API): the caller then refuses to run.
+ */
+export async function fileAtRef(
+  github: GitHub,
+  repo: RepoRef,
+  path: string,
+  ref: string,
+): Promise<string | null> {
+  try {
+    const { data } = await github.rest.repos.getContent({ ...repo, path, ref });
+    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+    // Files over 1 MB come back without content (encoding "none"); a command never is.
+    if (data.encoding !== "base64") return null;
+    return Buffer.from(data.content, "base64").toString("utf8");
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** Every path the pull request touches, renamed files under both names. */
+export async function listPullFiles(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<string[]> {
+  const files = await github.paginate(github.rest.pulls.listFiles, {
+    ...repo,
+    pull_number: pullNumber,
+    per_page: 100,
+  });
+  const paths = new Set<string>();
+  for (const file of files) {
+    paths.add(file.filename);
+    if (file.previous_filename) paths.add(file.previous_filename);
+  }
+  return [...paths];
+}
+
+export interface CommentPair {
+  /** Node id of the request pull request: gets the result. */
+  pullRequestId: string;
+  body: string;
+  /** Node id of the issue or PR that held the command: gets a link; null when it is the PR. */
+  sourceThreadId: string | null;
+  linkBody: string;
+}
+
+export interface PostedComments {
+  /** URL of the result comment, null when GitHub refused it. */
+  resultUrl: string | null;
+  /** Per-mutation failures ("link: Issue is locked"); empty when both were posted. */
+  failures: string[];
+}
+
+interface AddCommentReply {
+  result?: { commentEdge: { node: { url: string } | null } | null } | null;
+}
+
+/**
+ * Posts the result on the request PR and the link on the source thread in ONE GraphQL
+ * request (two independent mutations), as intake does with its announcement: one
+ * content-creating request instead of two. A failure of either is reported, not thrown.
+ */
+export async function postResultComments(
+  github: GitHub,
+  comments: CommentPair,
+): Promise<PostedComments> {
+  const withLink = comments.sourceThreadId !== null;
+  const query = `mutation Result($pr: ID!, $body: String!${withLink ? ", $thread: ID!, $link: String!" : ""}) {
+  result: addComment(input: { subjectId: $pr, body: $body }) {
+    commentEdge { node { url } }
+  }${
+    withLink
+      ? `
+  link: addComment(input: { subjectId: $thread, body: $link }) {
+    clientMutationId
+  }`
+      : ""
+  }
+}`;
+  const variables = {
+    pr: comments.pullRequestId,
+    body: comments.body,
+    ...(withLink ? { thread: comments.sourceThreadId, link: comments.linkBody } : {}),
+  };
+  try {
+    const reply = await github.graphql<AddCommentReply>(query, variables);
+    return { resultUrl: reply.result?.commentEdge?.node?.url ?? null, failures: [] };
+  } catch (error) {
+    const failure = error as {
+      errors?: { message: string; path?: (string | number)[] }[];
+      data?: AddCommentReply;
+    };
+    if (!Array.isArray(failure.errors)) throw error;
+    return {
+      resultUrl: failure.data?.result?.commentEdge?.node?.url ?? null,
+      failures: failure.errors.map(
+        (entry) => `${String(entry.path?.[0] ?? "request")}: ${entry.message}`,
+      ),
+    };
+  }
+}
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+}
+
+/** Completes `countersign/approval` with the execution's conclusion. */
+export async function completeCheckRun(
+  github: GitHub,
+  repo: RepoRef,
+  checkRunId: number,
+  check: {
+    conclusion: "success" | "failure" | "action_required" | "cancelled";
+    output: CheckOutput;
+    detailsUrl?: string;
+  },
+): Promise<void> {
+  await github.rest.checks.update({
+    ...repo,
+    check_run_id: checkRunId,
+    name: APPROVAL_CHECK_NAME,
+    status: "completed",
+    conclusion: check.conclusion,
+    completed_at: new Date().toISOString(),
+    ...(check.detailsUrl === undefined ? {} : { details_url: check.detailsUrl }),
+    output: check.output,
+  });
+}
+
+/** Re-titles the still running check (the request went back to waiting for approval). */
+export async function updateCheckRun(
+  github: GitHub,
+  repo: RepoRef,
+  checkRunId: number,
+  output: CheckOutput,
+): Promise<void> {
+  await github.rest.checks.update({
+    ...repo,
+    check_run_id: checkRunId,
+    status: "in_progress",
+    output,
+  });
+}
+
+export type MergeResult =
+  | { merged: true; sha: string }
+  /** GitHub refused: 405 (not mergeable, branch protection), 409 (head moved), 422 … */
+  | { merged: false; status: number; message: string };
+
+/**
+ * Squash-merges the request PR into its base (the audit branch) with our commit message,
+ * only if its head is still `sha`: the audit commit then holds exactly what was approved.
+ */
+export async function mergeRequest(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+  commit: { sha: string; title: string; message: string },
+): Promise<MergeResult> {
+  try {
+    const { data } = await github.rest.pulls.merge({
+      ...repo,
+      pull_number: pullNumber,
+      merge_method: "squash",
+      sha: commit.sha,
+      commit_title: commit.title,
+      commit_message: commit.message,
+    });
+    if (!data.merged) return { merged: false, status: 200, message: data.message };
+    return { merged: true, sha: data.sha };
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === undefined || status < 400 || status >= 500 || status === 403 || status === 429) {
+      throw error;
+    }
+    return { merged: false, status, message: githubMessage(error) };
+  }
+}
+
+/** Closes the request PR unmerged (rejected before execution). */
+export async function closePullRequest(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<void> {
+  await github.rest.pulls.update({ ...repo, pull_number: pullNumber, state: "closed" });
+}
+
+/** GitHub's own explanation of a refusal ("Base branch was modified…"), bounded. */
+function githubMessage(error: unknown): string {
+  const response = (error as { response?: { data?: unknown } }).response;
+  const data = response?.data;
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const message = (data as { message: unknown }).message;
+    if (typeof message === "string") return message.slice(0, 500);
+  }
+  return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+}

@@ -1,0 +1,69 @@
+/**
+ * Ends a request that will not run: rejected, cancelled or expired. One compare-and-set,
+ * then the PR is closed with its final status, a final comment and a label, and the check
+ * run completes. If another actor ended it first, nothing is written.
+ */
+import type { ResourcePolicy } from "../policy/config.js";
+import { formatDuration } from "../policy/duration.js";
+import type { Evaluation } from "../policy/evaluate.js";
+import type { GitHub } from "../github/client.js";
+import { postComment } from "../github/comments.js";
+import { addLabels } from "../github/status.js";
+import { renderTemplate } from "../render/templates.js";
+import type { RequestStore } from "../store/requests.js";
+import type { RequestStatus } from "./lifecycle.js";
+import { publishStatus } from "./publish-status.js";
+import { closedConclusion, statusView } from "./status-view.js";
+
+export async function closeRequest(
+  store: RequestStore,
+  github: GitHub,
+  requestId: number,
+  from: readonly RequestStatus[],
+  to: "rejected" | "cancelled" | "expired",
+  options: {
+    actor: string;
+    detail?: string;
+    evaluation?: Evaluation | null;
+    /** The PR is closed already (closed by a person): don't close it again. */
+    prClosed?: boolean;
+  },
+): Promise<boolean> {
+  const moved = await store.transition(requestId, from, to, {
+    actor: options.actor,
+    detail: options.detail,
+  });
+  if (!moved.ok) return false;
+  const request = moved.request;
+  if (request.prNumber === null) return true;
+  const repo = { owner: request.owner, repo: request.repo };
+  const policy = request.policy as ResourcePolicy;
+  const timeout = formatDuration(policy.timeoutMs);
+  await publishStatus(
+    store,
+    github,
+    request,
+    statusView({
+      status: to,
+      evaluation: options.evaluation ?? null,
+      autoApproval: null,
+      actor: options.actor,
+      timeout,
+    }),
+    { conclusion: closedConclusion(to), close: !options.prClosed },
+  );
+  await postComment(
+    github,
+    repo,
+    request.prNumber,
+    renderTemplate("request-closed", {
+      status: to,
+      id: request.id,
+      actor: options.actor,
+      timeout,
+      rejections: options.evaluation?.rejections ?? [],
+    }),
+  );
+  await addLabels(github, repo, request.prNumber, [`countersign:${to}`]);
+  return true;
+}

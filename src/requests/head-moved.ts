@@ -1,0 +1,77 @@
+/**
+ * Someone pushed to a request branch (DESIGN §1.2): the file is the command, so the new
+ * file is read, checked by the guardrails again and shown; approvals of the old head are
+ * stale. A branch that changes anything but its one request file is rejected: merging it
+ * would slip other changes into the audit branch.
+ */
+import type { ResourcePolicy } from "../policy/config.js";
+import type { GitHub } from "../github/client.js";
+import { createApprovalCheck } from "../github/request-pr.js";
+import { changedFiles, fileAtCommit } from "../github/status.js";
+import type { RequestStatus } from "./lifecycle.js";
+import type { CheckCommand } from "./command-check.js";
+import { closeRequest } from "./close-request.js";
+import { reevaluate, type ReevaluateDeps } from "./reevaluate.js";
+import { commandFromFile } from "./request-files.js";
+
+const OPEN: readonly RequestStatus[] = ["pending", "approved"];
+
+export async function onHeadMoved(
+  deps: ReevaluateDeps & { checkCommand: CheckCommand },
+  github: GitHub,
+  requestId: number,
+  headSha: string,
+  pusher: string,
+): Promise<void> {
+  const request = await deps.store.get(requestId);
+  if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
+  if (request.headSha === headSha) return;
+  const repo = { owner: request.owner, repo: request.repo };
+  const pushers = [...new Set([...(request.pushers ?? []), pusher])];
+
+  const files = await changedFiles(github, repo, request.prNumber);
+  const strays = files.filter((file) => file !== request.filePath);
+  if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
+    await deps.store.patch(request.id, { headSha, pushers });
+    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+      actor: pusher,
+      detail: `the pull request must change only ${request.filePath}; it changes ${files.join(", ")}`,
+    });
+    return;
+  }
+
+  const command = commandFromFile(
+    await fileAtCommit(github, repo, request.filePath ?? "", headSha),
+  );
+  const check = await deps.checkCommand(command, request.policy as ResourcePolicy);
+  if (check.denied.length > 0) {
+    await deps.store.patch(request.id, { headSha, pushers, classification: check });
+    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+      actor: pusher,
+      detail: `guardrails deny the edited command: ${check.denied.map((hit) => hit.rule).join(", ")}`,
+    });
+    return;
+  }
+
+  // Check runs belong to a commit: the new head gets its own.
+  const checkRunId = await createApprovalCheck(github, repo, headSha, {
+    title: "Waiting for approval",
+    summary: "The command changed; evaluating reviews of the new commit.",
+  });
+  await deps.store.patch(request.id, {
+    headSha,
+    pushers,
+    command,
+    classification: check,
+    checkRunId,
+    statusDigest: null,
+  });
+  await deps.store.note(
+    request.id,
+    pusher,
+    `pushed ${headSha.slice(0, 7)}; earlier approvals are stale`,
+  );
+  await reevaluate(deps, github, request.id, [
+    `${pusher} pushed ${headSha.slice(0, 7)}: approvals of earlier commits are stale, and ${pusher} can no longer approve.`,
+  ]);
+}

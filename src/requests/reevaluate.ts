@@ -1,0 +1,76 @@
+/**
+ * Re-evaluation (DESIGN §1.3): after a review, a push, a membership change. Moves the
+ * request by compare-and-set (pending ⇄ approved, → rejected) and shows the result.
+ */
+import type { ResourcePolicy } from "../policy/config.js";
+import { formatDuration } from "../policy/duration.js";
+import type { GitHub } from "../github/client.js";
+import type { RequestStore } from "../store/requests.js";
+import type { TeamCache } from "../store/team-cache.js";
+import { evaluateRequest } from "./approval-inputs.js";
+import { autoApprovalReason } from "./auto-approval.js";
+import type { CommandCheck } from "./command-check.js";
+import { closeRequest } from "./close-request.js";
+import { APP_ACTOR } from "./intake.js";
+import type { RequestStatus } from "./lifecycle.js";
+import { publishStatus } from "./publish-status.js";
+import { statusView } from "./status-view.js";
+
+export interface ReevaluateDeps {
+  store: RequestStore;
+  teams: TeamCache;
+}
+
+const OPEN: readonly RequestStatus[] = ["pending", "approved"];
+
+export async function reevaluate(
+  deps: ReevaluateDeps,
+  github: GitHub,
+  requestId: number,
+  notes: string[] = [],
+): Promise<void> {
+  let request = await deps.store.get(requestId);
+  if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
+  const policy = request.policy as ResourcePolicy;
+  const check = request.classification as CommandCheck;
+  const { evaluation } = await evaluateRequest(
+    { github, store: deps.store, teams: deps.teams },
+    request,
+    { fresh: false },
+  );
+  const autoApproval = request.kind === "command" ? autoApprovalReason(policy, check) : null;
+  const target: RequestStatus =
+    evaluation.status === "rejected" ? "rejected" : autoApproval ? "approved" : evaluation.status;
+
+  if (target === "rejected") {
+    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+      actor: evaluation.rejections[0]?.login ?? APP_ACTOR,
+      detail: evaluation.rejections
+        .map((rejection) => `changes requested by ${rejection.login}`)
+        .join("; "),
+      evaluation,
+    });
+    return;
+  }
+  if (target !== request.status) {
+    const moved = await deps.store.transition(request.id, request.status, target, {
+      actor: APP_ACTOR,
+      detail: autoApproval ?? undefined,
+    });
+    // Someone else moved it first (a worker claimed it, a /cancel): their update wins.
+    if (!moved.ok) return;
+    request = moved.request;
+  }
+  await publishStatus(
+    deps.store,
+    github,
+    request,
+    statusView({
+      status: request.status,
+      evaluation,
+      autoApproval,
+      notes,
+      timeout: formatDuration(policy.timeoutMs),
+    }),
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * The app's services over one database, built once per process (the app server, the
+ * separate worker, and the tests all use this).
+ */
+import type { Database } from "../store/database.js";
+import { JobQueue } from "../store/jobs.js";
+import { RequestStore } from "../store/requests.js";
+import { TeamCache } from "../store/team-cache.js";
+import { createCommandChecker, type CheckCommand } from "../requests/command-check.js";
+
+export interface Services {
+  database: Database;
+  store: RequestStore;
+  jobs: JobQueue;
+  teams: TeamCache;
+  checkCommand: CheckCommand;
+  now(): Date;
+}
+
+export function createServices(database: Database, env: NodeJS.ProcessEnv): Services {
+  return {
+    database,
+    store: new RequestStore(database.knex),
+    jobs: new JobQueue(database.knex),
+    teams: new TeamCache(database.knex),
+    checkCommand: createCommandChecker(env),
+    now: () => new Date(),
+  };
+}
