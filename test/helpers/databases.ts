@@ -40,5 +40,7 @@ export function testDatabases(): TestDatabase[] {
 
 /** Empties the app's tables between tests that share one database. */
 export async function resetDatabase(database: Database): Promise<void> {
-  await database.knex.raw("TRUNCATE requests, request_events, jobs RESTART IDENTITY CASCADE");
+  await database.knex.raw(
+    "TRUNCATE requests, request_events, jobs, team_cache RESTART IDENTITY CASCADE",
+  );
 }

@@ -69,9 +69,13 @@ export function createHarness(database: Database, env: NodeJS.ProcessEnv = {}): 
 }
 
 /** The installation token exchange every authenticated call starts with. */
-export function mockInstallationToken(scope: nock.Scope = nock(API)): nock.Scope {
+export function mockInstallationToken(
+  scope: nock.Scope = nock(API),
+  options: { optional?: boolean } = {},
+): nock.Scope {
   return scope
     .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+    .optionally(options.optional ?? false)
     .reply(201, { token: "test-token", expires_at: "2999-01-01T00:00:00Z", permissions: {} });
 }
 

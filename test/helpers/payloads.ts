@@ -102,3 +102,90 @@ export function issueOpened(options: { body: string; login?: string; issueNumber
   payload.sender = { ...(payload.sender as Json), login, type: "User" };
   return payload;
 }
+
+function retargetPull(payload: Json, pullNumber: number, headSha: string): Json {
+  retarget(payload);
+  const pull = payload.pull_request as Json;
+  pull.number = pullNumber;
+  pull.html_url = `https://github.com/${OWNER}/${REPO}/pull/${pullNumber}`;
+  pull.head = { ...(pull.head as Json), sha: headSha, ref: `countersign/${pullNumber}` };
+  return payload;
+}
+
+export interface ReviewOptions {
+  action?: "submitted" | "edited" | "dismissed";
+  reviewId: number;
+  login: string;
+  state: "approved" | "changes_requested" | "commented" | "dismissed";
+  commitId: string;
+  pullNumber?: number;
+  body?: string;
+  submittedAt?: string;
+  userType?: "User" | "Bot";
+}
+
+export function pullRequestReview(options: ReviewOptions): Json {
+  const payload = retargetPull(
+    example("pull_request_review", "submitted"),
+    options.pullNumber ?? 42,
+    options.commitId,
+  );
+  payload.action = options.action ?? "submitted";
+  const review = payload.review as Json;
+  review.id = options.reviewId;
+  review.user = {
+    ...(review.user as Json),
+    login: options.login,
+    type: options.userType ?? "User",
+  };
+  review.state = options.state;
+  review.commit_id = options.commitId;
+  review.body = options.body ?? null;
+  review.submitted_at = options.submittedAt ?? new Date().toISOString();
+  payload.sender = {
+    ...(payload.sender as Json),
+    login: options.login,
+    type: options.userType ?? "User",
+  };
+  return payload;
+}
+
+export function pullRequestEvent(options: {
+  action: "synchronize" | "closed";
+  pullNumber?: number;
+  headSha: string;
+  sender: string;
+  senderType?: "User" | "Bot";
+  merged?: boolean;
+}): Json {
+  const payload = retargetPull(
+    example("pull_request", options.action),
+    options.pullNumber ?? 42,
+    options.headSha,
+  );
+  const pull = payload.pull_request as Json;
+  pull.merged = options.merged ?? false;
+  pull.state = options.action === "closed" ? "closed" : "open";
+  payload.sender = {
+    ...(payload.sender as Json),
+    login: options.sender,
+    type: options.senderType ?? "User",
+  };
+  return payload;
+}
+
+export function membershipEvent(options: {
+  team: string;
+  member: string;
+  action: "added" | "removed";
+}): Json {
+  const payload = example("membership", options.action);
+  payload.installation = {
+    id: INSTALLATION_ID,
+    node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==",
+  };
+  (payload.organization as Json).login = OWNER;
+  payload.team = { ...(payload.team as Json), slug: options.team, name: options.team };
+  payload.member = { ...(payload.member as Json), login: options.member };
+  return payload;
+}
