@@ -178,3 +178,25 @@ export function messageOf(error: unknown): string {
   if (typeof error === "string") return error;
   return String(error);
 }
+
+/**
+ * The refusals both engines make before touching a server: a closed engine, invalid
+ * options, or a caller that gave up already. Null when execution may start.
+ */
+export function refuseBeforeStart(
+  closed: boolean,
+  options: ExecuteOptions,
+  startedAt: number,
+): ExecutionOutcome | null {
+  if (closed) return failedBeforeStart("The engine is closed.", startedAt);
+  const invalid = validateOptions(options);
+  if (invalid !== null) return failedBeforeStart(invalid, startedAt, "COUNTERSIGN_INVALID_OPTIONS");
+  if (options.signal?.aborted) {
+    return failedBeforeStart(
+      "Execution was aborted before it started.",
+      startedAt,
+      "COUNTERSIGN_ABORTED",
+    );
+  }
+  return null;
+}

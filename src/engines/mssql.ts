@@ -24,7 +24,7 @@ import {
   elapsedMs,
   failedBeforeStart,
   messageOf,
-  validateOptions,
+  refuseBeforeStart,
 } from "./common.js";
 import {
   MssqlResultAssembler,
@@ -58,16 +58,8 @@ export class MssqlEngine implements Engine {
 
   async execute(options: ExecuteOptions): Promise<ExecutionOutcome> {
     const startedAt = performance.now();
-    if (this.closed) return failedBeforeStart("The engine is closed.", startedAt);
-    const invalid = validateOptions(options);
-    if (invalid !== null)
-      return failedBeforeStart(invalid, startedAt, "COUNTERSIGN_INVALID_OPTIONS");
-    if (options.signal?.aborted)
-      return failedBeforeStart(
-        "Execution was aborted before it started.",
-        startedAt,
-        "COUNTERSIGN_ABORTED",
-      );
+    const refused = refuseBeforeStart(this.closed, options, startedAt);
+    if (refused !== null) return refused;
     if (mentionsNoCount(options.sql))
       return failedBeforeStart(
         "NOCOUNT is not allowed in a SQL Server command: it hides the row counts the affected-row limit and the read-only check rely on.",

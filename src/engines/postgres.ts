@@ -14,7 +14,7 @@ import {
   elapsedMs,
   failedBeforeStart,
   messageOf,
-  validateOptions,
+  refuseBeforeStart,
 } from "./common.js";
 import { splitPgStatements } from "./pg-split.js";
 import type { PgStatement } from "./pg-split.js";
@@ -104,16 +104,8 @@ export class PostgresEngine implements Engine {
 
   async execute(options: ExecuteOptions): Promise<ExecutionOutcome> {
     const startedAt = performance.now();
-    if (this.closed) return failedBeforeStart("The engine is closed.", startedAt);
-    const invalid = validateOptions(options);
-    if (invalid !== null)
-      return failedBeforeStart(invalid, startedAt, "COUNTERSIGN_INVALID_OPTIONS");
-    if (options.signal?.aborted)
-      return failedBeforeStart(
-        "Execution was aborted before it started.",
-        startedAt,
-        "COUNTERSIGN_ABORTED",
-      );
+    const refused = refuseBeforeStart(this.closed, options, startedAt);
+    if (refused !== null) return refused;
 
     const split = await splitPgStatements(options.sql, options.readOnly);
     if (!split.ok) return failedBeforeStart(split.message, startedAt, split.code);
