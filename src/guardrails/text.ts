@@ -1,5 +1,5 @@
 /** Small text helpers shared by the classifiers (positions, excerpts). */
-import type { StatementFlag, StatementInfo } from "./types.js";
+import { STATEMENT_FLAGS, type StatementFlag, type StatementInfo } from "./types.js";
 import type { StatementClass } from "../policy/config.js";
 
 export const EXCERPT_MAX = 200;
@@ -62,20 +62,6 @@ export function mergeDraft(into: StatementDraft, from: StatementDraft): void {
   for (const [name, reason] of from.reasons) flag(into, name, reason);
 }
 
-const FLAG_ORDER: readonly StatementFlag[] = [
-  "drop",
-  "truncate",
-  "delete_without_where",
-  "update_without_where",
-  "ddl",
-  "dcl",
-  "grant",
-  "procedural",
-  "copy_program",
-  "admin_functions",
-  "write",
-];
-
 /**
  * Finalises a draft. The kind-derived flags are added here so that every classifier
  * agrees: `ddl`/`dcl` follow the kind, and `write` marks everything that is neither a
@@ -102,7 +88,7 @@ export function finishStatement(
     draft.kind === "dcl" ||
     (draft.kind === "admin" && !sessionOnly);
   if (writes) flag(draft, "write", `${draft.command} can modify the database`);
-  const flags = FLAG_ORDER.filter((name) => draft.reasons.has(name));
+  const flags = STATEMENT_FLAGS.filter((name) => draft.reasons.has(name));
   const reasons: Partial<Record<StatementFlag, string>> = {};
   for (const name of flags) reasons[name] = draft.reasons.get(name);
   const info: StatementInfo = {
