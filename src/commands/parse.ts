@@ -43,6 +43,8 @@ interface Fence {
 }
 
 function isFenceClose(line: string, fence: Fence): boolean {
+  // CommonMark: a closing fence is indented by at most three spaces, like an opening one.
+  if (/^ {4,}|^\t/.test(line)) return false;
   const trimmed = line.trim();
   return (
     trimmed.length >= fence.marker.length &&

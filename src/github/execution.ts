@@ -1,9 +1,9 @@
 /**
  * The GitHub side of executing a request (DESIGN §1.5, §1.6): the reads of the fail-closed
  * re-check (the request file at the approved commit, the PR's files) and the writes that
- * publish the outcome (comments, the check run, the audit merge, closing the PR).
+ * publish the outcome (the result and link comments, the audit merge). The check run and
+ * the PR body go through github/status.ts like every other status change.
  */
-import { APPROVAL_CHECK_NAME } from "./request-pr.js";
 import { httpStatus, type GitHub, type RepoRef } from "./client.js";
 
 /**
@@ -26,6 +26,23 @@ export async function fileAtRef(
     if (httpStatus(error) === 404) return null;
     throw error;
   }
+}
+
+export interface PullRequestState {
+  headSha: string;
+  state: string;
+  merged: boolean;
+  url: string;
+}
+
+/** The request PR as it is now (no cache): open?, head commit. */
+export async function pullRequestState(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<PullRequestState> {
+  const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
+  return { headSha: data.head.sha, state: data.state, merged: data.merged, url: data.html_url };
 }
 
 /** Every path the pull request touches, renamed files under both names. */
@@ -112,49 +129,6 @@ export async function postResultComments(
   }
 }
 
-export interface CheckOutput {
-  title: string;
-  summary: string;
-}
-
-/** Completes `countersign/approval` with the execution's conclusion. */
-export async function completeCheckRun(
-  github: GitHub,
-  repo: RepoRef,
-  checkRunId: number,
-  check: {
-    conclusion: "success" | "failure" | "action_required" | "cancelled";
-    output: CheckOutput;
-    detailsUrl?: string;
-  },
-): Promise<void> {
-  await github.rest.checks.update({
-    ...repo,
-    check_run_id: checkRunId,
-    name: APPROVAL_CHECK_NAME,
-    status: "completed",
-    conclusion: check.conclusion,
-    completed_at: new Date().toISOString(),
-    ...(check.detailsUrl === undefined ? {} : { details_url: check.detailsUrl }),
-    output: check.output,
-  });
-}
-
-/** Re-titles the still running check (the request went back to waiting for approval). */
-export async function updateCheckRun(
-  github: GitHub,
-  repo: RepoRef,
-  checkRunId: number,
-  output: CheckOutput,
-): Promise<void> {
-  await github.rest.checks.update({
-    ...repo,
-    check_run_id: checkRunId,
-    status: "in_progress",
-    output,
-  });
-}
-
 export type MergeResult =
   | { merged: true; sha: string }
   /** GitHub refused: 405 (not mergeable, branch protection), 409 (head moved), 422 … */
@@ -188,15 +162,6 @@ export async function mergeRequest(
     }
     return { merged: false, status, message: githubMessage(error) };
   }
-}
-
-/** Closes the request PR unmerged (rejected before execution). */
-export async function closePullRequest(
-  github: GitHub,
-  repo: RepoRef,
-  pullNumber: number,
-): Promise<void> {
-  await github.rest.pulls.update({ ...repo, pull_number: pullNumber, state: "closed" });
 }
 
 /** GitHub's own explanation of a refusal ("Base branch was modified…"), bounded. */

@@ -40,8 +40,15 @@ export async function labelNodeId(github: GitHub, repo: RepoRef, name: string): 
     nodeId = data.node_id;
   } catch (error) {
     if (httpStatus(error) !== 404) throw error;
-    const { data } = await github.rest.issues.createLabel({ ...repo, name, color: LABEL_COLOR });
-    nodeId = data.node_id;
+    try {
+      const { data } = await github.rest.issues.createLabel({ ...repo, name, color: LABEL_COLOR });
+      nodeId = data.node_id;
+    } catch (createError) {
+      // 422: another replica created it a moment ago; read it again.
+      if (httpStatus(createError) !== 422) throw createError;
+      const { data } = await github.rest.issues.getLabel({ ...repo, name });
+      nodeId = data.node_id;
+    }
   }
   labelIds.set(key, nodeId);
   return nodeId;

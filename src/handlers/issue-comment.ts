@@ -1,7 +1,13 @@
 /** `issue_comment` on issues and pull requests: slash commands, and edits of a command. */
 import type { Context } from "probot";
 import { parseComment } from "../commands/parse.js";
-import { intakeRun, refuseInvalidCommand, type IntakeDeps } from "../requests/intake.js";
+import {
+  intakeGrant,
+  intakeRun,
+  refuseInvalidCommand,
+  type IntakeDeps,
+} from "../requests/intake.js";
+import { revokeFromComment } from "../requests/grants.js";
 import { sourceKey } from "../requests/source.js";
 import { cancelFromComment } from "../requests/cancel.js";
 import { intakeReads } from "./intake-reads.js";
@@ -14,8 +20,17 @@ export function onCommentCreated(deps: IntakeDeps) {
     const parsed = parseComment(payload.comment.body);
     if (parsed.kind === "none") return;
     const source = sourceFromComment(payload);
-    if (parsed.kind === "invalid" && parsed.verb === "run") {
+    if (parsed.kind === "invalid" && (parsed.verb === "run" || parsed.verb === "jit")) {
       await refuseInvalidCommand(deps, source, parsed);
+      return;
+    }
+    if (parsed.kind === "jit") {
+      const result = await intakeGrant(deps, intakeReads(context, context.repo()), source, parsed);
+      context.log.info({ ...result, source: sourceKey(source) }, "grant intake");
+      return;
+    }
+    if (parsed.kind === "revoke") {
+      await revokeFromComment(deps, source, parsed.resource);
       return;
     }
     if (parsed.kind === "cancel") {

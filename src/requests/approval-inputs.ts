@@ -25,8 +25,9 @@ export interface RequestEvaluation {
   pushers: string[];
 }
 
-async function teamMembers(
-  sources: ApprovalSources,
+/** Members of each team a rule names, keyed by `teamKey` (from the cache unless `fresh`). */
+export async function teamMembers(
+  sources: Pick<ApprovalSources, "github" | "teams">,
   rule: ResourcePolicy["approvals"],
   defaultOrg: string,
   fresh: boolean,

@@ -23,3 +23,32 @@ export async function sweepExpired(
   }
   return expired.length;
 }
+
+/** Grants move with the clock: an ended window ends the grant; an active one shows time left. */
+export async function sweepGrants(
+  store: RequestStore,
+  jobs: JobQueue,
+  now = new Date(),
+  tickEveryMs = 5 * 60_000,
+): Promise<void> {
+  for (const grant of await store.findGrants(now, "ended")) {
+    await jobs.enqueue({
+      kind: "end_grant",
+      installationId: grant.installationId,
+      requestId: grant.id,
+      dedupeKey: `end-grant:${grant.id}`,
+      payload: {},
+    });
+  }
+  // One refresh per grant per interval, whichever replica sweeps first.
+  const bucket = Math.floor(now.getTime() / tickEveryMs);
+  for (const grant of await store.findGrants(now, "active")) {
+    await jobs.enqueue({
+      kind: "grant_tick",
+      installationId: grant.installationId,
+      requestId: grant.id,
+      dedupeKey: `tick:${grant.id}:${bucket}`,
+      payload: {},
+    });
+  }
+}

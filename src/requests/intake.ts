@@ -4,6 +4,7 @@
  * requester's permission) and records; every GitHub write happens later in a job.
  */
 import { parseConfig, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
+import { formatDuration } from "../policy/duration.js";
 import { canRequest, type RepositoryPermission } from "../github/permissions.js";
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
@@ -37,6 +38,7 @@ export type IntakeResult =
   | { outcome: "refused"; reason: string };
 
 type RunCommand = Extract<ParsedCommand, { kind: "run" }>;
+type JitCommand = Extract<ParsedCommand, { kind: "jit" }>;
 
 /** Queues a comment answering the source; the dedupe key makes a redelivery answer once. */
 async function refuse(
@@ -89,58 +91,118 @@ async function loadPolicy(
     : parsed;
 }
 
+interface Admitted {
+  resource: ResourcePolicy;
+  auditBranch?: string;
+}
+
+/**
+ * What every intake checks, in order: not a redelivery, a valid configuration, a known
+ * resource, a requester with write permission. Returns the resource, or the result to
+ * answer with (a duplicate, or a queued refusal).
+ */
+async function admit(
+  deps: IntakeDeps,
+  reads: IntakeReads,
+  source: RequestSource,
+  resourceName: string,
+): Promise<{ ok: true; admitted: Admitted } | { ok: false; result: IntakeResult }> {
+  // A redelivered webhook: the request exists already; read nothing, write nothing.
+  const existing = await deps.store.findBySource(sourceKey(source));
+  if (existing !== null)
+    return { ok: false, result: { outcome: "duplicate", requestId: existing.id } };
+
+  const policy = await loadPolicy(reads);
+  if (!policy.ok) {
+    return {
+      ok: false,
+      result: await refuse(deps, source, "config", { problems: policy.problems }),
+    };
+  }
+  const resource = policy.resources[resourceName];
+  if (resource === undefined) {
+    return {
+      ok: false,
+      result: await refuse(deps, source, "unknown_resource", {
+        resource: resourceName,
+        configured: Object.keys(policy.resources).sort(),
+      }),
+    };
+  }
+  const permission = await reads.permission(source.author);
+  if (!canRequest(permission)) {
+    return {
+      ok: false,
+      result: await refuse(deps, source, "permission", { requester: source.author, permission }),
+    };
+  }
+  return { ok: true, admitted: { resource, auditBranch: policy.auditBranch } };
+}
+
+/** The fields of a new request that come from its source. */
+function fromSource(source: RequestSource) {
+  return {
+    sourceKey: sourceKey(source),
+    installationId: source.installationId,
+    repoId: source.repoId,
+    owner: source.owner,
+    repo: source.repo,
+    requester: source.author,
+    sourceType: source.type,
+    sourceNumber: source.number,
+    sourceCommentId: source.commentId,
+    sourceNodeId: source.threadNodeId,
+    sourceCommentNodeId: source.commentNodeId,
+    sourceUrl: source.url,
+  };
+}
+
+function openRequestJob(source: RequestSource, requestId: number, admitted: Admitted) {
+  return {
+    kind: "open_request",
+    installationId: source.installationId,
+    requestId,
+    dedupeKey: `open:${requestId}`,
+    // The request PR targets the audit branch: merging it is the audit record.
+    payload: { baseBranch: admitted.auditBranch ?? source.defaultBranch },
+  };
+}
+
 export async function intakeRun(
   deps: IntakeDeps,
   reads: IntakeReads,
   source: RequestSource,
   command: RunCommand,
 ): Promise<IntakeResult> {
-  const key = sourceKey(source);
-  // A redelivered webhook: the request exists already; read nothing, write nothing.
-  const existing = await deps.store.findBySource(key);
-  if (existing !== null) return { outcome: "duplicate", requestId: existing.id };
-
-  const policy = await loadPolicy(reads);
-  if (!policy.ok) return refuse(deps, source, "config", { problems: policy.problems });
-
-  const resource = policy.resources[command.resource];
-  if (resource === undefined) {
-    return refuse(deps, source, "unknown_resource", {
-      resource: command.resource,
-      configured: Object.keys(policy.resources).sort(),
-    });
-  }
-
-  const permission = await reads.permission(source.author);
-  if (!canRequest(permission)) {
-    return refuse(deps, source, "permission", { requester: source.author, permission });
-  }
+  const admission = await admit(deps, reads, source, command.resource);
+  if (!admission.ok) return admission.result;
+  const { resource } = admission.admitted;
 
   const check: CommandCheck = await deps.checkCommand(command.command, resource);
   const now = deps.now();
   const denied = check.denied.length > 0;
+  // A command of the grantee under an active grant needs no per-command approval (§2).
+  const grant = denied
+    ? null
+    : await deps.store.findActiveGrant(
+        source.owner,
+        source.repo,
+        resource.name,
+        source.author,
+        now,
+      );
   const { created, request } = await deps.store.create(
     {
-      sourceKey: key,
+      ...fromSource(source),
       kind: "command",
-      installationId: source.installationId,
-      repoId: source.repoId,
-      owner: source.owner,
-      repo: source.repo,
       resource: resource.name,
       command: command.command,
       reason: command.reason,
-      requester: source.author,
-      sourceType: source.type,
-      sourceNumber: source.number,
-      sourceCommentId: source.commentId,
-      sourceNodeId: source.threadNodeId,
-      sourceCommentNodeId: source.commentNodeId,
-      sourceUrl: source.url,
       status: denied ? "denied" : "pending",
       statusDetail: denied ? check.denied.map((hit) => hit.rule).join(", ") : null,
       classification: check,
       policy: resource,
+      grantId: grant?.id ?? null,
       expiresAt: new Date(now.getTime() + resource.timeoutMs),
     },
     source.author,
@@ -151,7 +213,7 @@ export async function intakeRun(
               kind: "reply",
               installationId: source.installationId,
               requestId: record.id,
-              dedupeKey: `reply:${key}`,
+              dedupeKey: `reply:${record.sourceKey}`,
               payload: {
                 owner: source.owner,
                 repo: source.repo,
@@ -163,14 +225,7 @@ export async function intakeRun(
                 }),
               },
             }
-          : {
-              kind: "open_request",
-              installationId: source.installationId,
-              requestId: record.id,
-              dedupeKey: `open:${record.id}`,
-              // The request PR targets the audit branch: merging it is the audit record.
-              payload: { baseBranch: policy.auditBranch ?? source.defaultBranch },
-            },
+          : openRequestJob(source, record.id, admission.admitted),
         trx,
       );
     },
@@ -179,4 +234,49 @@ export async function intakeRun(
   return denied
     ? { outcome: "denied", requestId: request.id }
     : { outcome: "created", requestId: request.id };
+}
+
+/** `/jit <resource> <duration>`: a grant request, reviewed like a command (DESIGN §2). */
+export async function intakeGrant(
+  deps: IntakeDeps,
+  reads: IntakeReads,
+  source: RequestSource,
+  jit: JitCommand,
+): Promise<IntakeResult> {
+  const admission = await admit(deps, reads, source, jit.resource);
+  if (!admission.ok) return admission.result;
+  const { resource } = admission.admitted;
+  if (resource.jit === null) {
+    return refuse(deps, source, "jit_disabled", { resource: resource.name });
+  }
+  if (jit.durationMs > resource.jit.maxDurationMs) {
+    return refuse(deps, source, "jit_too_long", {
+      resource: resource.name,
+      requested: formatDuration(jit.durationMs),
+      max: formatDuration(resource.jit.maxDurationMs),
+    });
+  }
+  const now = deps.now();
+  const { created, request } = await deps.store.create(
+    {
+      ...fromSource(source),
+      kind: "grant",
+      resource: resource.name,
+      command: `time-boxed access to ${resource.name} for ${formatDuration(jit.durationMs)}`,
+      reason: jit.reason,
+      status: "pending",
+      statusDetail: null,
+      classification: null,
+      policy: resource,
+      grantDurationMs: jit.durationMs,
+      expiresAt: new Date(now.getTime() + resource.timeoutMs),
+    },
+    source.author,
+    async (trx, record) => {
+      await deps.jobs.enqueue(openRequestJob(source, record.id, admission.admitted), trx);
+    },
+  );
+  return created
+    ? { outcome: "created", requestId: request.id }
+    : { outcome: "duplicate", requestId: request.id };
 }

@@ -4,7 +4,7 @@
  * GraphQL request that asks for reviews, labels, links and reacts. Every id is recorded as
  * soon as it exists, so a retried job continues where the last attempt stopped.
  */
-import type { ResourcePolicy } from "../policy/config.js";
+import type { ApprovalRule, ResourcePolicy } from "../policy/config.js";
 import { evaluateApprovals } from "../policy/evaluate.js";
 import type { GitHub, RepoRef } from "../github/client.js";
 import { labelNodeId, teamNodeId, userNodeId } from "../github/node-ids.js";
@@ -19,7 +19,10 @@ import {
 import { renderTemplate } from "../render/templates.js";
 import type { RequestStore } from "../store/requests.js";
 import type { CommandCheck } from "./command-check.js";
+import { ruleOf } from "./approval-inputs.js";
+import { approveRequest } from "./approve.js";
 import { autoApprovalReason } from "./auto-approval.js";
+import { activeGrantOf } from "./grants.js";
 import { APP_ACTOR } from "./intake.js";
 import { statusView } from "./status-view.js";
 import {
@@ -42,13 +45,13 @@ export interface OpenRequestDeps {
 async function reviewerIds(
   github: GitHub,
   repo: RepoRef,
-  policy: ResourcePolicy,
+  rule: ApprovalRule,
   requester: string,
 ): Promise<{ teams: string[]; users: string[] }> {
   const teams: string[] = [];
   const users: string[] = [];
-  if (policy.approvals.mode === "none") return { teams, users };
-  for (const group of policy.approvals.groups) {
+  if (rule.mode === "none") return { teams, users };
+  for (const group of rule.groups) {
     if (group.team) {
       const id = await teamNodeId(github, group.team.org ?? repo.owner, group.team.slug);
       if (id !== null && !teams.includes(id)) teams.push(id);
@@ -84,15 +87,22 @@ export async function openRequest(
       branch,
       path: filePath,
       content: requestFileContent(request),
-      message: `countersign: request #${request.id} on ${request.resource} by ${request.requester}`,
+      // "request 12", not "#12": GitHub would link a commit message's #12 to issue 12.
+      message: requestTitle(request),
     });
     request = await deps.store.patch(request.id, { branch, filePath, headSha });
   }
   const headSha = request.headSha as string;
 
-  const autoApproval = autoApprovalReason(policy, check);
+  const autoApproval = autoApprovalReason(
+    request.kind,
+    policy,
+    check,
+    await activeGrantOf(deps.store, request, new Date()),
+  );
+  const rule = ruleOf(request);
   const evaluation = evaluateApprovals({
-    rule: policy.approvals,
+    rule,
     reviews: [],
     headSha,
     requester: request.requester,
@@ -100,8 +110,10 @@ export async function openRequest(
     defaultOrg: request.owner,
     teamMembers: new Map(),
   });
+  // approvals: none (for a grant: jit approvals none) approves without any review.
+  const approvedNow = autoApproval !== null || evaluation.status === "approved";
   const status = statusView({
-    status: autoApproval ? "approved" : "pending",
+    status: approvedNow ? "approved" : "pending",
     evaluation: autoApproval ? null : evaluation,
     autoApproval,
   });
@@ -128,9 +140,9 @@ export async function openRequest(
     request = await deps.store.patch(request.id, { checkRunId });
   }
 
-  const reviewers = autoApproval
+  const reviewers = approvedNow
     ? { teams: [], users: [] }
-    : await reviewerIds(github, repo, policy, request.requester);
+    : await reviewerIds(github, repo, rule, request.requester);
   const labels = [
     await labelNodeId(github, repo, REQUEST_LABEL),
     await labelNodeId(github, repo, `${REQUEST_LABEL}:${request.resource}`),
@@ -145,7 +157,7 @@ export async function openRequest(
       id: request.id,
       resource: request.resource,
       prUrl,
-      mode: autoApproval ? "none" : policy.approvals.mode,
+      mode: approvedNow ? "none" : rule.mode,
       progress: status.progress,
     }),
     reactionSubjectId: (request.sourceCommentNodeId ?? request.sourceNodeId) as string,
@@ -159,10 +171,13 @@ export async function openRequest(
     );
   }
 
-  if (autoApproval !== null) {
-    await deps.store.transition(request.id, "pending", "approved", {
-      actor: APP_ACTOR,
-      detail: autoApproval,
-    });
+  if (approvedNow) {
+    await approveRequest(
+      deps.store,
+      request,
+      "pending",
+      autoApproval ?? status.progress,
+      new Date(),
+    );
   }
 }

@@ -8,7 +8,9 @@ import type { GitHub } from "../github/client.js";
 import type { RequestStore } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 import { evaluateRequest } from "./approval-inputs.js";
+import { approveRequest } from "./approve.js";
 import { autoApprovalReason } from "./auto-approval.js";
+import { activeGrantOf, timeLeft } from "./grants.js";
 import type { CommandCheck } from "./command-check.js";
 import { closeRequest } from "./close-request.js";
 import { APP_ACTOR } from "./intake.js";
@@ -38,7 +40,13 @@ export async function reevaluate(
     request,
     { fresh: false },
   );
-  const autoApproval = request.kind === "command" ? autoApprovalReason(policy, check) : null;
+  const now = new Date();
+  const autoApproval = autoApprovalReason(
+    request.kind,
+    policy,
+    check,
+    await activeGrantOf(deps.store, request, now),
+  );
   const target: RequestStatus =
     evaluation.status === "rejected" ? "rejected" : autoApproval ? "approved" : evaluation.status;
 
@@ -53,10 +61,13 @@ export async function reevaluate(
     return;
   }
   if (target !== request.status) {
-    const moved = await deps.store.transition(request.id, request.status, target, {
-      actor: APP_ACTOR,
-      detail: autoApproval ?? undefined,
-    });
+    const moved =
+      target === "approved"
+        ? await approveRequest(deps.store, request, request.status, autoApproval ?? undefined, now)
+        : await deps.store.transition(request.id, request.status, target, {
+            actor: APP_ACTOR,
+            detail: autoApproval ?? undefined,
+          });
     // Someone else moved it first (a worker claimed it, a /cancel): their update wins.
     if (!moved.ok) return;
     request = moved.request;
@@ -71,6 +82,7 @@ export async function reevaluate(
       autoApproval,
       notes,
       timeout: formatDuration(policy.timeoutMs),
+      grantWindow: request.kind === "grant" ? timeLeft(request, now) : undefined,
     }),
   );
 }

@@ -13,13 +13,23 @@ export function requestBranch(requestId: number): string {
   return `countersign/${requestId}`;
 }
 
-/** `requests/<resource>/<yyyy>/<mm>/<id>.sql`, dated by when the request was made (UTC). */
+/**
+ * `requests/<resource>/<yyyy>/<mm>/<id>.sql` for a command, `grants/<resource>/…/<id>.yml`
+ * for a grant, dated by when the request was made (UTC).
+ */
 export function requestFilePath(
-  request: Pick<RequestRecord, "id" | "resource" | "createdAt">,
+  request: Pick<RequestRecord, "id" | "kind" | "resource" | "createdAt">,
 ): string {
   const year = request.createdAt.getUTCFullYear();
   const month = String(request.createdAt.getUTCMonth() + 1).padStart(2, "0");
-  return `requests/${request.resource}/${year}/${month}/${request.id}.sql`;
+  return request.kind === "grant"
+    ? `grants/${request.resource}/${year}/${month}/${request.id}.yml`
+    : `requests/${request.resource}/${year}/${month}/${request.id}.sql`;
+}
+
+/** A grant's window as people read it: `30m`. */
+function grantDuration(request: RequestRecord): string {
+  return formatDuration(request.grantDurationMs ?? 0);
 }
 
 /** SQL comments cannot hold a newline: keep each reason line behind its own `--`. */
@@ -33,6 +43,17 @@ function reasonLines(reason: string | null): string[] {
 }
 
 export function requestFileContent(request: RequestRecord): string {
+  if (request.kind === "grant") {
+    return renderTemplate("grant-file", {
+      id: request.id,
+      resource: request.resource,
+      requester: request.requester,
+      windowText: grantDuration(request),
+      // JSON strings are valid YAML scalars: quotes and newlines in a reason stay inert.
+      reason: JSON.stringify(request.reason ?? ""),
+      sourceUrl: request.sourceUrl,
+    });
+  }
   return renderTemplate("request-file", {
     id: request.id,
     resource: request.resource,
@@ -44,15 +65,31 @@ export function requestFileContent(request: RequestRecord): string {
 }
 
 export function requestTitle(request: RequestRecord): string {
-  return renderTemplate("request-title", request).trim();
+  return renderTemplate(request.kind === "grant" ? "grant-title" : "request-title", {
+    ...request,
+    windowText: grantDuration(request),
+  }).trim();
 }
 
 export function requestBody(
   request: RequestRecord,
   policy: ResourcePolicy,
-  check: CommandCheck,
+  check: CommandCheck | null,
   status: StatusView,
 ): string {
+  if (request.kind === "grant" || check === null) {
+    return renderTemplate("grant-body", {
+      id: request.id,
+      resource: request.resource,
+      requester: request.requester,
+      sourceUrl: request.sourceUrl,
+      reason: request.reason,
+      windowText: grantDuration(request),
+      rule: policy.jit?.approvals ?? policy.approvals,
+      timeout: formatDuration(policy.timeoutMs),
+      status,
+    });
+  }
   return renderTemplate("request-body", {
     id: request.id,
     resource: request.resource,
@@ -69,7 +106,7 @@ export function requestBody(
 }
 
 /** The check run's summary: the same status as the PR body, plus the statements. */
-export function checkSummary(check: CommandCheck, status: StatusView): string {
+export function checkSummary(check: CommandCheck | null, status: StatusView): string {
   return renderTemplate("check-summary", { check, status });
 }
 

@@ -23,9 +23,18 @@ export interface StatusInput {
   /** Extra sentences, e.g. "The head moved: approvals before it are stale." */
   notes?: string[];
   timeout?: string;
+  /** For a grant: `25m left, until …` while active. */
+  grantWindow?: string;
+  /** Replaces the headline (a grant's end). */
+  headline?: string;
 }
 
 export function statusView(input: StatusInput): StatusView {
+  const view = baseView(input);
+  return input.headline ? { ...view, headline: input.headline } : view;
+}
+
+function baseView(input: StatusInput): StatusView {
   const { evaluation } = input;
   const progress = input.autoApproval ?? (evaluation ? formatProgress(evaluation) : "");
   const reasons = [...(input.notes ?? []), ...(evaluation ? explainEvaluation(evaluation) : [])];
@@ -33,6 +42,7 @@ export function statusView(input: StatusInput): StatusView {
     case "pending":
       return { headline: "Waiting for approval", progress, reasons };
     case "approved":
+      if (input.grantWindow) return { headline: `Active: ${input.grantWindow}`, progress, reasons };
       return {
         headline: "Approved: queued for execution",
         progress,

@@ -2,15 +2,17 @@
  * `npm start`: the app on its embedded defaults. Without APP_ID and a private key, Probot
  * serves its setup page, which registers the app from app.yml; with them, Countersign opens
  * its database (DATABASE_URL, or the embedded store in .countersign-data) and runs its jobs
- * in this process.
+ * and the execution worker in this process. With separate workers (`npm run worker`),
+ * COUNTERSIGN_IN_PROCESS_WORKER=false keeps executions out of the app server.
  */
 import { run } from "probot";
 import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
-import { sweepExpired } from "../requests/expiry.js";
+import { sweepExpired, sweepGrants } from "../requests/expiry.js";
 import { createServices } from "./services.js";
 import { JobRunner } from "../worker/job-runner.js";
 import { jobHandlers } from "../worker/jobs.js";
+import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import type { GitHub } from "../github/client.js";
 
 await run(async (app) => {
@@ -27,14 +29,29 @@ await run(async (app) => {
     app.log,
   );
   runner.start();
+  const githubFor = async (installationId: number) => (await app.auth(installationId)) as GitHub;
+  const executor =
+    process.env.COUNTERSIGN_IN_PROCESS_WORKER === "false"
+      ? null
+      : createExecutor(
+          { ...services, env: process.env, log: app.log, githubFor },
+          { url: process.env.DATABASE_URL, shared: database.shared },
+          executorOptionsFromEnv(process.env),
+        );
+  executor?.start();
   // Every replica may sweep: each expired request gets one deduplicated job.
   const sweeper = setInterval(() => {
-    sweepExpired(services.store, services.jobs).catch((error: unknown) => {
+    Promise.all([
+      sweepExpired(services.store, services.jobs),
+      sweepGrants(services.store, services.jobs),
+    ]).catch((error: unknown) => {
       app.log.error({ err: String(error) }, "expiry sweep failed");
     });
   }, 60_000);
   const shutdown = async () => {
     clearInterval(sweeper);
+    // Running commands first: they may still need the job runner's database.
+    await executor?.stop(Number(process.env.COUNTERSIGN_SHUTDOWN_TIMEOUT_MS ?? 30_000));
     await runner.stop();
     await database.close();
   };

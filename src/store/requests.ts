@@ -35,11 +35,14 @@ export interface NewRequest {
   classification: unknown;
   policy: unknown;
   grantDurationMs?: number | null;
+  /** The active grant a command runs under (no per-command approval). */
+  grantId?: number | null;
   expiresAt: Date | null;
 }
 
-export interface RequestRecord extends NewRequest {
+export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurationMs"> {
   id: number;
+  grantDurationMs: number | null;
   branch: string | null;
   filePath: string | null;
   prNumber: number | null;
@@ -405,6 +408,47 @@ export class RequestStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * The grantee's active grant on a resource: approved, and its window not over. Only the
+   * grantee benefits; a grant of another repository or resource never applies.
+   */
+  async findActiveGrant(
+    owner: string,
+    repo: string,
+    resource: string,
+    grantee: string,
+    now: Date,
+  ): Promise<RequestRecord | null> {
+    const row = (await this.knex("requests")
+      .where({ kind: "grant", status: "approved", resource })
+      .whereRaw("lower(owner) = lower(?) and lower(repo) = lower(?)", [owner, repo])
+      .whereRaw("lower(requester) = lower(?)", [grantee])
+      .andWhere("grant_ends_at", ">", now)
+      .orderBy("grant_ends_at", "desc")
+      .first()) as Row | undefined;
+    return row === undefined ? null : fromRow(row);
+  }
+
+  /** Active grants (approved with a window): `ended` picks those whose window is over. */
+  async findGrants(now: Date, which: "active" | "ended"): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .where({ kind: "grant", status: "approved" })
+      .whereNotNull("grant_ends_at")
+      .andWhere("grant_ends_at", which === "ended" ? "<=" : ">", now)
+      .orderBy("id")) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Commands that ran (or tried to) under a grant, for its audit trailer. */
+  async countGrantCommands(grantId: number): Promise<number> {
+    const row = (await this.knex("requests")
+      .where({ grant_id: grantId, kind: "command" })
+      .whereIn("status", ["succeeded", "failed", "unknown", "running"])
+      .count({ n: "*" })
+      .first()) as { n: string | number } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
   /** Pending requests whose deadline has passed, for the expiry sweep. */
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
@@ -421,7 +465,7 @@ export class RequestStore {
    */
   async findClaimable(limit = 10): Promise<number[]> {
     const rows = (await this.knex("requests")
-      .where({ status: "approved" })
+      .where({ status: "approved", kind: "command" })
       .whereNotNull("pr_number")
       .whereNotNull("head_sha")
       .orderBy("id")
@@ -453,5 +497,18 @@ export class RequestStore {
       .orderBy("id")
       .limit(limit)) as Row[];
     return rows.map(fromRow);
+  }
+
+  /**
+   * Patches a running request only while `owner` holds its lease: the worker records that it
+   * is about to execute, and executes only if this succeeds, so a worker that lost its
+   * lease (another worker may have the request by now) never starts the command.
+   */
+  async patchIfLeased(id: number, owner: string, patch: RequestPatch): Promise<boolean> {
+    const count = await this.knex("requests")
+      .where({ id, status: "running", lease_owner: owner })
+      .whereRaw("lease_expires_at > now()")
+      .update({ ...toRow(patch), updated_at: this.knex.fn.now() });
+    return Number(count) === 1;
   }
 }

@@ -1,5 +1,6 @@
 /** Which function runs each kind of job. */
 import { closeRequest } from "../requests/close-request.js";
+import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js";
 import { APP_ACTOR } from "../requests/intake.js";
 import { onHeadMoved } from "../requests/head-moved.js";
 import { noteSourceEdited, postReply } from "../requests/notices.js";
@@ -46,6 +47,21 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
         prClosed: job.payload.prClosed === true,
       });
     },
+    revoke: (job, github) =>
+      revokeGrant(
+        services,
+        github,
+        requestId(job),
+        String(job.payload.actor),
+        job.payload.replyTo as { owner: string; repo: string; number: number },
+      ),
+    end_grant: (job, github) =>
+      endGrant(services, github, requestId(job), {
+        to: "expired",
+        actor: APP_ACTOR,
+        ended: "the window closed",
+      }),
+    grant_tick: (job, github) => tickGrant(services, github, requestId(job)),
     expire: async (job, github) => {
       await closeRequest(store, github, requestId(job), ["pending"], "expired", {
         actor: APP_ACTOR,

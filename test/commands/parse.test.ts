@@ -136,3 +136,10 @@ describe("parseComment: /jit, /revoke, /cancel", () => {
     expect(parseComment("/cancel please, wrong table")).toEqual({ kind: "cancel" });
   });
 });
+
+describe("parseComment: code blocks follow CommonMark", () => {
+  test("a fence indented four spaces does not close an example block", () => {
+    const body = "Example:\n```\n    ```\n/run prod-db DROP TABLE users\n```";
+    expect(parseComment(body)).toEqual({ kind: "none" });
+  });
+});

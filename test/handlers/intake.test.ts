@@ -1,10 +1,8 @@
 import nock from "nock";
 import type { Database } from "../../src/store/database.js";
-import { openDatabase } from "../../src/store/database.js";
-import { resetDatabase } from "../helpers/databases.js";
+import { handlerSuite } from "../helpers/suite.js";
 import {
   API,
-  createHarness,
   mockConfig,
   mockInstallationToken,
   mockPermission,
@@ -36,35 +34,13 @@ resources:
 
 const COMMAND = "UPDATE users SET status = 'inactive' WHERE id = 123;";
 
+const suite = handlerSuite();
+const deliver = (name: string, payload: object) => suite.deliver(name, payload);
 let database: Database;
 let harness: Harness;
-let deliveries = 0;
-
-beforeAll(async () => {
-  database = await openDatabase({ embeddedPath: "memory://" });
-  nock.disableNetConnect();
+beforeEach(() => {
+  ({ database, harness } = suite);
 });
-afterAll(async () => {
-  nock.enableNetConnect();
-  await database.close();
-});
-beforeEach(async () => {
-  await resetDatabase(database);
-  nock.cleanAll();
-  harness = createHarness(database);
-});
-afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-});
-
-async function deliver(name: string, payload: object): Promise<void> {
-  deliveries += 1;
-  await harness.probot.receive({
-    id: `delivery-${deliveries}`,
-    name,
-    payload,
-  } as Parameters<typeof harness.probot.receive>[0]);
-}
 
 /** The calls intake makes while the webhook is being answered: reads only. */
 function mockIntakeReads(login = "alice", permission = "write"): nock.Scope {

@@ -1,8 +1,7 @@
 import nock from "nock";
-import { openDatabase, type Database } from "../../src/store/database.js";
 import { sweepExpired } from "../../src/requests/expiry.js";
-import { resetDatabase } from "../helpers/databases.js";
-import { API, createHarness, mockInstallationToken, type Harness } from "../helpers/github.js";
+import { API, type Harness } from "../helpers/github.js";
+import { handlerSuite } from "../helpers/suite.js";
 import {
   OWNER,
   REPO,
@@ -11,44 +10,22 @@ import {
   pullRequestEvent,
   pullRequestReview,
 } from "../helpers/payloads.js";
-import { recordCalls, type Recorder } from "../helpers/recorder.js";
+import type { Recorder } from "../helpers/recorder.js";
 import { FILE_PATH, seedOpenRequest } from "../helpers/seed.js";
 
 const PULL = `/repos/${OWNER}/${REPO}/pulls/42`;
 const CHECK = `/repos/${OWNER}/${REPO}/check-runs/9001`;
 const TEAMS = { dba: ["bob", "dan"], security: ["carol", "bob"] };
 
-let database: Database;
+const suite = handlerSuite({ optionalToken: true });
+const deliver = (name: string, payload: object, id?: string) =>
+  suite.deliverAndDrain(name, payload, id);
+// Bound per test by the suite's beforeEach.
 let harness: Harness;
 let recorder: Recorder;
-let deliveries = 0;
-
-beforeAll(async () => {
-  database = await openDatabase({ embeddedPath: "memory://" });
-  nock.disableNetConnect();
+beforeEach(() => {
+  ({ harness, recorder } = suite);
 });
-afterAll(async () => {
-  nock.enableNetConnect();
-  await database.close();
-});
-beforeEach(async () => {
-  await resetDatabase(database);
-  nock.cleanAll();
-  harness = createHarness(database);
-  recorder = recordCalls();
-  // Optional: the tests of ignored events make no call at all, not even for a token.
-  recorder.watch(mockInstallationToken(nock(API), { optional: true }));
-});
-afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-});
-
-async function deliver(name: string, payload: object, id = `delivery-${++deliveries}`) {
-  await harness.probot.receive({ id, name, payload } as Parameters<
-    typeof harness.probot.receive
-  >[0]);
-  await harness.drain();
-}
 
 interface ApiReview {
   id: number;

@@ -9,6 +9,7 @@ import { OWNER, REPO, REPO_ID } from "./payloads.js";
 import { INSTALLATION_ID } from "./github.js";
 
 export const FILE_PATH = "requests/prod-db/2026/11/1.sql";
+export const GRANT_FILE_PATH = "grants/prod-db/2026/11/1.yml";
 
 export function resourcePolicy(resource: object, name = "prod-db"): ResourcePolicy {
   const parsed = parseConfig({ resources: { [name]: resource } });
@@ -30,6 +31,9 @@ export async function seedOpenRequest(
     sourceNumber?: number;
     sourceCommentId?: number;
     expiresAt?: Date;
+    /** Seeds a grant request (`/jit`) of this duration instead of a command. */
+    grantDurationMs?: number;
+    prNumber?: number;
   } = {},
 ): Promise<RequestRecord> {
   const policy = options.policy ?? DUAL_APPROVAL;
@@ -39,7 +43,8 @@ export async function seedOpenRequest(
   const { request } = await services.store.create(
     {
       sourceKey: `repo:${REPO_ID}:comment:${commentId}`,
-      kind: "command",
+      kind: options.grantDurationMs ? "grant" : "command",
+      grantDurationMs: options.grantDurationMs ?? null,
       installationId: INSTALLATION_ID,
       repoId: REPO_ID,
       owner: OWNER,
@@ -56,7 +61,7 @@ export async function seedOpenRequest(
       sourceUrl: `https://github.com/${OWNER}/${REPO}/issues/${sourceNumber}#issuecomment-${commentId}`,
       status: "pending",
       statusDetail: null,
-      classification: await services.checkCommand(command, policy),
+      classification: options.grantDurationMs ? null : await services.checkCommand(command, policy),
       policy,
       expiresAt: options.expiresAt ?? new Date(Date.now() + policy.timeoutMs),
     },
@@ -64,9 +69,9 @@ export async function seedOpenRequest(
   );
   return services.store.patch(request.id, {
     branch: `countersign/${request.id}`,
-    filePath: FILE_PATH,
-    prNumber: 42,
-    prNodeId: "PR_node_42",
+    filePath: options.grantDurationMs ? GRANT_FILE_PATH : FILE_PATH,
+    prNumber: options.prNumber ?? 42,
+    prNodeId: `PR_node_${options.prNumber ?? 42}`,
     headSha: "head111",
     checkRunId: 9001,
     prUrl: `https://github.com/${OWNER}/${REPO}/pull/42`,

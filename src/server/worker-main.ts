@@ -1,0 +1,61 @@
+/**
+ * `npm run worker`: an execution worker on its own, for scale-out. It shares the app's
+ * PostgreSQL (DATABASE_URL) and authenticates as the app (APP_ID, PRIVATE_KEY or
+ * PRIVATE_KEY_PATH, GHE_HOST for GitHub Enterprise) without a webhook server. The embedded
+ * store lives inside one process, so a separate worker needs DATABASE_URL.
+ *
+ * SIGTERM/SIGINT: stop claiming, let running commands finish up to
+ * COUNTERSIGN_SHUTDOWN_TIMEOUT_MS (default 30 s), then abort them (rolled back, `failed`).
+ */
+import { createProbot } from "probot";
+import type { GitHub } from "../github/client.js";
+import { openDatabase } from "../store/database.js";
+import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
+import { createServices } from "./services.js";
+
+const env = process.env;
+
+// Before any logger exists: these are start-up errors for the operator's terminal.
+if (!env.DATABASE_URL) {
+  console.error(
+    "npm run worker needs DATABASE_URL: the embedded store cannot be shared between processes (npm start runs a worker in-process).",
+  );
+  process.exit(1);
+}
+if (!env.APP_ID || Number.isNaN(Number(env.APP_ID))) {
+  console.error(
+    "npm run worker needs the app's credentials: APP_ID and PRIVATE_KEY or PRIVATE_KEY_PATH.",
+  );
+  process.exit(1);
+}
+
+const probot = createProbot({ env });
+// Probot builds its logger while it initialises; app-level auth waits for that (no request).
+await probot.auth();
+const log = probot.log;
+
+const database = await openDatabase({ url: env.DATABASE_URL });
+const services = createServices(database, env);
+const executor = createExecutor(
+  {
+    ...services,
+    env,
+    log,
+    githubFor: async (installationId) => (await probot.auth(installationId)) as GitHub,
+  },
+  { url: env.DATABASE_URL, shared: database.shared },
+  executorOptionsFromEnv(env),
+);
+executor.start();
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal, workerId: executor.workerId }, "stopping the worker");
+  const result = await executor.stop(Number(env.COUNTERSIGN_SHUTDOWN_TIMEOUT_MS ?? 30_000));
+  await database.close();
+  process.exit(result.abandoned > 0 ? 1 : 0);
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,319 @@
+/**
+ * Helpers for the execution worker's tests: a Probot for installation tokens (no webhook
+ * handlers: the worker has none), a request seeded in the state the review handlers leave
+ * it in (`approved`, PR 42 on head111, check run 9001), the GitHub calls of one execution
+ * as nock interceptors, and a scratch schema on the real PostgreSQL the commands run on.
+ */
+import nock from "nock";
+import pg from "pg";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { Probot, ProbotOctokit } from "probot";
+import type { GitHub } from "../../src/github/client.js";
+import { parseConfig, type ResourcePolicy } from "../../src/policy/config.js";
+import { createCommandChecker } from "../../src/requests/command-check.js";
+import type { Database } from "../../src/store/database.js";
+import { RequestStore, type RequestRecord } from "../../src/store/requests.js";
+import { TeamCache } from "../../src/store/team-cache.js";
+import { Executor, type ExecutorOptions } from "../../src/worker/executor.js";
+
+export const API = "https://api.github.com";
+export const OWNER = "acme";
+export const REPO = "ops";
+export const INSTALLATION_ID = 2;
+export const PR = 42;
+export const HEAD = "head111";
+export const CHECK_RUN = 9001;
+export const PR_URL = `https://github.com/${OWNER}/${REPO}/pull/${PR}`;
+
+export const { privateKey: PRIVATE_KEY } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+export interface LogLine {
+  level: string;
+  fields: object;
+  message: string;
+}
+
+/** A logger that keeps every line, so tests can check what was (not) logged. */
+export function recordingLog(): {
+  lines: LogLine[];
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+} {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (fields: object, message: string) => {
+    lines.push({ level, fields, message });
+  };
+  return { lines, info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+export function testProbot(): Probot {
+  return new Probot({
+    appId: 123,
+    privateKey: PRIVATE_KEY,
+    logLevel: "fatal",
+    // No retries or throttling: a call the test did not expect must fail loudly and at once.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+  });
+}
+
+export function resourcePolicy(resource: object, name = "prod-db"): ResourcePolicy {
+  const parsed = parseConfig({ resources: { [name]: resource } });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.config.resources[name] as ResourcePolicy;
+}
+
+export const FILE_PATH = "requests/prod-db/2026/11/1.sql";
+
+/** The request file as intake writes it: header comments, then the command. */
+export function requestFile(id: number, command: string): string {
+  return `-- Countersign request #${id}\n-- Resource:     prod-db\n-- Requested by: alice\n\n${command}\n`;
+}
+
+export interface WorkerWorld {
+  store: RequestStore;
+  teams: TeamCache;
+  probot: Probot;
+  log: ReturnType<typeof recordingLog>;
+  env: NodeJS.ProcessEnv;
+  executor(options?: ExecutorOptions): Executor;
+}
+
+export function workerWorld(database: Database, env: NodeJS.ProcessEnv): WorkerWorld {
+  const store = new RequestStore(database.knex);
+  const teams = new TeamCache(database.knex);
+  const probot = testProbot();
+  const log = recordingLog();
+  return {
+    store,
+    teams,
+    probot,
+    log,
+    env,
+    executor: (options = {}) =>
+      new Executor(
+        {
+          store,
+          teams,
+          checkCommand: createCommandChecker(env),
+          env,
+          log,
+          githubFor: async (installationId) => (await probot.auth(installationId)) as GitHub,
+        },
+        { pollMs: 50, ...options },
+      ),
+  };
+}
+
+/** A request as intake + approval leave it: `approved`, PR 42 at head111, check run 9001. */
+export async function seedApproved(
+  world: WorkerWorld,
+  options: { policy: ResourcePolicy; command: string; sourceCommentId?: number },
+): Promise<RequestRecord> {
+  const commentId = options.sourceCommentId ?? 5001;
+  const check = await createCommandChecker(world.env)(options.command, options.policy);
+  const { request } = await world.store.create(
+    {
+      sourceKey: `repo:1:comment:${commentId}`,
+      kind: "command",
+      installationId: INSTALLATION_ID,
+      repoId: 1,
+      owner: OWNER,
+      repo: REPO,
+      resource: options.policy.name,
+      command: options.command,
+      reason: "INC-7",
+      requester: "alice",
+      sourceType: "issue_comment",
+      sourceNumber: 7,
+      sourceCommentId: commentId,
+      sourceNodeId: "I_node_7",
+      sourceCommentNodeId: `IC_node_${commentId}`,
+      sourceUrl: `https://github.com/${OWNER}/${REPO}/issues/7#issuecomment-${commentId}`,
+      status: "pending",
+      statusDetail: null,
+      classification: check,
+      policy: options.policy,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    },
+    "alice",
+  );
+  await world.store.patch(request.id, {
+    branch: `countersign/${request.id}`,
+    filePath: FILE_PATH,
+    prNumber: PR,
+    prNodeId: "PR_node_42",
+    headSha: HEAD,
+    checkRunId: CHECK_RUN,
+    prUrl: PR_URL,
+  });
+  const approved = await world.store.transition(request.id, "pending", "approved", {
+    actor: "countersign",
+    detail: "approved in the test",
+  });
+  if (!approved.ok) throw new Error("could not approve the seeded request");
+  return approved.request;
+}
+
+export interface ReadsOptions {
+  fileContent: string;
+  files?: string[];
+  headSha?: string;
+  state?: string;
+  /** Reviews and team members for a rule with teams; omit for approvals: none / reads. */
+  reviews?: { id: number; login: string; state: string; commitId?: string }[];
+  teams?: Record<string, string[]>;
+}
+
+/** The reads of the fresh re-check, in the order the worker makes them. */
+export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)): nock.Scope {
+  const head = options.headSha ?? HEAD;
+  const pull = {
+    number: PR,
+    state: options.state ?? "open",
+    merged: false,
+    html_url: PR_URL,
+    head: { sha: head, ref: "countersign/1" },
+    base: { ref: "main" },
+  };
+  scope
+    .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+    .reply(201, { token: "test-token", expires_at: "2999-01-01T00:00:00Z", permissions: {} })
+    .get(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
+    .reply(200, pull);
+  if ((options.state ?? "open") !== "open") return scope;
+  scope
+    .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/files`)
+    .query(true)
+    .reply(
+      200,
+      (options.files ?? [FILE_PATH]).map((filename) => ({ filename, status: "added" })),
+    );
+  const touchesOthers = (options.files ?? [FILE_PATH]).some((file) => file !== FILE_PATH);
+  if (head !== HEAD || touchesOthers) return scope;
+  scope
+    // Octokit encodes the whole path parameter, slashes included.
+    .get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(FILE_PATH)}`)
+    .query({ ref: head })
+    .reply(200, {
+      type: "file",
+      encoding: "base64",
+      path: FILE_PATH,
+      content: Buffer.from(options.fileContent, "utf8").toString("base64"),
+    });
+  if (options.reviews !== undefined) {
+    scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
+      .reply(200, pull)
+      .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/reviews`)
+      .query(true)
+      .reply(
+        200,
+        options.reviews.map((review, index) => ({
+          id: review.id,
+          user: { login: review.login, type: "User" },
+          state: review.state,
+          commit_id: review.commitId ?? head,
+          submitted_at: new Date(Date.UTC(2026, 10, 1, 10, index)).toISOString(),
+          body: "",
+        })),
+      )
+      .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/commits`)
+      .query(true)
+      .reply(200, [
+        {
+          sha: head,
+          author: { login: "countersign[bot]" },
+          committer: { login: "web-flow" },
+        },
+      ]);
+    for (const [team, members] of Object.entries(options.teams ?? {})) {
+      scope
+        .get(`/orgs/${OWNER}/teams/${team}/members`)
+        .query(true)
+        .reply(
+          200,
+          members.map((login) => ({ login })),
+        );
+    }
+  }
+  return scope;
+}
+
+/** The writes that publish an outcome: comments (GraphQL), check run, PR body, merge. */
+export function mockPublish(
+  options: { merge?: { status: number; body: object } } = {},
+  scope: nock.Scope = nock(API),
+): nock.Scope {
+  return scope
+    .post("/graphql")
+    .reply(200, {
+      data: { result: { commentEdge: { node: { url: `${PR_URL}#issuecomment-777` } } }, link: {} },
+    })
+    .patch(`/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN}`)
+    .reply(200, { id: CHECK_RUN })
+    .patch(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
+    .reply(200, { number: PR })
+    .put(`/repos/${OWNER}/${REPO}/pulls/${PR}/merge`)
+    .reply(
+      options.merge?.status ?? 200,
+      options.merge?.body ?? {
+        sha: "merge999",
+        merged: true,
+        message: "Pull Request successfully merged",
+      },
+    );
+}
+
+/** A schema of its own on the target PostgreSQL, dropped afterwards. */
+export interface Scratch {
+  schema: string;
+  client: pg.Client;
+  query<T extends pg.QueryResultRow>(sql: string): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+export async function scratchSchema(url: string): Promise<Scratch> {
+  const schema = `cs_worker_${randomBytes(5).toString("hex")}`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${schema}`);
+  return {
+    schema,
+    client,
+    query: async <T extends pg.QueryResultRow>(sql: string) => (await client.query<T>(sql)).rows,
+    async drop() {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** Waits until `check` holds (polling), or fails after `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The installation token exchange (once per Probot instance: it caches the token). */
+export function mockToken(scope: nock.Scope = nock(API)): nock.Scope {
+  return scope
+    .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+    .reply(201, { token: "test-token", expires_at: "2999-01-01T00:00:00Z", permissions: {} });
+}

@@ -1,0 +1,141 @@
+import type { CommandCheck } from "../../src/requests/command-check.js";
+import type { RequestRecord } from "../../src/store/requests.js";
+import {
+  approvalFromReviews,
+  approvalWithoutReviews,
+  checkCommandFile,
+  checkPullRequest,
+  grantCovers,
+} from "../../src/worker/preflight.js";
+import { resourcePolicy } from "../helpers/worker.js";
+
+const request = { headSha: "abc1234def", filePath: "requests/prod-db/2026/11/1.sql" };
+const open = { state: "open", headSha: "abc1234def", files: [request.filePath] };
+
+function check(overrides: Partial<CommandCheck> = {}): CommandCheck {
+  return {
+    dialect: "postgres",
+    ok: true,
+    error: null,
+    statements: [{ number: 1, kind: "write", summary: "UPDATE t", tables: ["t"] }],
+    denied: [],
+    warnings: [],
+    readOnly: false,
+    ...overrides,
+  };
+}
+
+describe("re-check decisions", () => {
+  test("the pull request: open, at the approved commit, only the request file", () => {
+    expect(checkPullRequest(request, open)).toBeNull();
+    expect(checkPullRequest(request, { ...open, state: "closed" })).toMatchObject({
+      to: "rejected",
+    });
+    expect(checkPullRequest(request, { ...open, headSha: "fff9999" })).toEqual({
+      to: "pending",
+      reason:
+        "the request branch moved to fff9999 after abc1234 was approved; only approvals of the current commit count.",
+    });
+    expect(
+      checkPullRequest(request, { ...open, files: [request.filePath, "src/app.ts"] }),
+    ).toMatchObject({ to: "rejected", reason: expect.stringContaining("(src/app.ts)") });
+    expect(checkPullRequest(request, { ...open, files: [] })).toMatchObject({ to: "rejected" });
+  });
+
+  test("the file: readable, allowed by the guardrails, parsed", () => {
+    const policy = resourcePolicy({ approvals: "none" });
+    expect(checkCommandFile("UPDATE t SET a = 1 WHERE id = 1", check(), policy)).toBeNull();
+    expect(checkCommandFile(null, null, policy)).toMatchObject({ to: "rejected" });
+    expect(
+      checkCommandFile(
+        "DROP TABLE t",
+        check({ denied: [{ rule: "drop", statement: "DROP TABLE t", message: "drops a table" }] }),
+        policy,
+      ),
+    ).toEqual({ to: "rejected", reason: "the guardrails deny the command (drop: drops a table)." });
+    expect(
+      checkCommandFile("SELEC", check({ ok: false, error: "syntax error" }), policy),
+    ).toMatchObject({
+      to: "rejected",
+      reason: expect.stringContaining("could not be parsed (syntax error)"),
+    });
+    expect(checkCommandFile("-- nothing", check({ statements: [] }), policy)).toMatchObject({
+      to: "rejected",
+    });
+  });
+
+  test("approval without reviews: none, read-only auto-approval, a covering grant", () => {
+    const none = resourcePolicy({ approvals: "none" });
+    const reads = resourcePolicy({
+      approvals: { any_of: [{ team: "dba" }] },
+      auto_approve: ["read"],
+    });
+    expect(approvalWithoutReviews(none, check(), null)).toEqual({
+      approvedBy: [],
+      note: "no approval required",
+    });
+    expect(approvalWithoutReviews(reads, check({ readOnly: true }), null)).toMatchObject({
+      note: "auto-approved: read-only command",
+    });
+    // A write fetched now is not auto-approved, whatever intake thought.
+    expect(approvalWithoutReviews(reads, check({ readOnly: false }), null)).toBeNull();
+    expect(approvalWithoutReviews(reads, check(), { id: 7, covers: true })).toMatchObject({
+      note: "under grant 7",
+    });
+    expect(approvalWithoutReviews(reads, check(), { id: 7, covers: false })).toBeNull();
+  });
+
+  test("a grant covers only its grantee's commands on its resource while it is open", () => {
+    const now = new Date("2026-11-22T12:00:00Z");
+    const grant = {
+      kind: "grant",
+      status: "approved",
+      owner: "acme",
+      repo: "ops",
+      resource: "prod-db",
+      requester: "Alice",
+      grantEndsAt: new Date("2026-11-22T12:30:00Z"),
+    } as RequestRecord;
+    const command = { owner: "acme", repo: "ops", resource: "prod-db", requester: "alice" };
+    expect(grantCovers(grant, command, now)).toBe(true);
+    expect(grantCovers({ ...grant, grantEndsAt: now }, command, now)).toBe(false);
+    expect(grantCovers({ ...grant, status: "cancelled" }, command, now)).toBe(false);
+    expect(grantCovers(grant, { ...command, requester: "bob" }, now)).toBe(false);
+    expect(grantCovers(grant, { ...command, resource: "replica" }, now)).toBe(false);
+    expect(grantCovers(null, command, now)).toBe(false);
+  });
+
+  test("the fresh evaluation decides the rest", () => {
+    const base = { mode: "all_of" as const, stale: [], ignored: [], surplus: [] };
+    expect(
+      approvalFromReviews({
+        ...base,
+        status: "approved",
+        groups: [],
+        rejections: [],
+        approvers: [
+          { login: "bob", group: "dba" },
+          { login: "carol", group: "security" },
+        ],
+      }),
+    ).toEqual({ approvedBy: ["bob (dba)", "carol (security)"], note: null });
+    expect(
+      approvalFromReviews({
+        ...base,
+        status: "rejected",
+        groups: [],
+        approvers: [],
+        rejections: [{ login: "dave", body: "no", groups: ["dba"], onCurrentHead: true }],
+      }),
+    ).toEqual({ to: "rejected", reason: "changes were requested by dave." });
+    expect(
+      approvalFromReviews({
+        ...base,
+        status: "pending",
+        rejections: [],
+        approvers: [],
+        groups: [{ key: "dba", min: 1, approvers: [], satisfied: false, missing: 1, eligible: 2 }],
+      }),
+    ).toEqual({ to: "pending", reason: "the approval rule no longer holds (dba 0/1)." });
+  });
+});
