@@ -30,6 +30,7 @@ export async function fileAtRef(
 
 export interface PullRequestState {
   headSha: string;
+  baseRef: string;
   state: string;
   merged: boolean;
   url: string;
@@ -42,7 +43,13 @@ export async function pullRequestState(
   pullNumber: number,
 ): Promise<PullRequestState> {
   const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
-  return { headSha: data.head.sha, state: data.state, merged: data.merged, url: data.html_url };
+  return {
+    headSha: data.head.sha,
+    baseRef: data.base.ref,
+    state: data.state,
+    merged: data.merged,
+    url: data.html_url,
+  };
 }
 
 /** Every path the pull request touches, renamed files under both names. */

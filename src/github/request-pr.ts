@@ -165,7 +165,10 @@ export async function announceRequest(
     return [];
   } catch (error) {
     const failure = error as GraphqlFailure;
-    if (!Array.isArray(failure.errors)) throw error;
+    if (!Array.isArray(failure.errors)) {
+      // The request is open and recorded either way; a lost announcement must not strand it.
+      return [`request: ${error instanceof Error ? error.message : String(error)}`];
+    }
     return failure.errors.map(
       (entry) => `${String(entry.path?.[0] ?? "request")}: ${entry.message}`,
     );

@@ -33,7 +33,8 @@ export function onSynchronize(deps: PullRequestHandlerDeps) {
       kind: "head_moved",
       installationId: payload.installation.id,
       requestId: request.id,
-      dedupeKey: `head:${request.id}:${payload.pull_request.head.sha}`,
+      // Per delivery: pushes A→B→A→B are four head moves, not two.
+      dedupeKey: `head:${request.id}:${context.id}`,
       payload: { headSha: payload.pull_request.head.sha, pusher: payload.sender.login },
     });
   };

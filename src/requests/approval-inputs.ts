@@ -68,7 +68,12 @@ export async function evaluateRequest(
   let pushers = options.fresh ? null : request.pushers;
   if (options.fresh) headSha = (await pullRequestHead(sources.github, repo, request.prNumber)).sha;
   if (reviews === null) reviews = await listReviews(sources.github, repo, request.prNumber);
-  if (pushers === null) pushers = await listPushers(sources.github, repo, request.prNumber);
+  if (pushers === null) {
+    // Commit authors can be forged and a force-push drops commits: the pushers webhooks
+    // reported stay ineligible even when the branch no longer shows their commits.
+    const listed = await listPushers(sources.github, repo, request.prNumber);
+    pushers = [...new Set([...listed, ...(request.pushers ?? [])])];
+  }
   if (!options.fresh && (request.reviews === null || request.pushers === null)) {
     await sources.store.patch(request.id, { reviews, pushers });
   }

@@ -17,7 +17,8 @@ export async function sweepExpired(
       kind: "expire",
       installationId: request.installationId,
       requestId: request.id,
-      dedupeKey: `expire:${request.id}`,
+      // Keyed by the deadline too: a request that comes back to pending later expires again.
+      dedupeKey: `expire:${request.id}:${request.expiresAt?.getTime() ?? 0}`,
       payload: {},
     });
   }

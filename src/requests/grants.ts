@@ -109,7 +109,8 @@ export async function revokeFromComment(
       kind: "revoke",
       installationId: grant.installationId,
       requestId: grant.id,
-      dedupeKey: `revoke:${grant.id}`,
+      // Per comment: a refused /revoke must not swallow a later, allowed one.
+      dedupeKey: `revoke:${grant.id}:${source.commentId ?? source.number}`,
       payload: {
         actor: source.author,
         replyTo: { owner: source.owner, repo: source.repo, number: source.number },

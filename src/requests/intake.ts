@@ -97,8 +97,8 @@ interface Admitted {
 }
 
 /**
- * What every intake checks, in order: not a redelivery, a valid configuration, a known
- * resource, a requester with write permission. Returns the resource, or the result to
+ * What every intake checks, in order: not a redelivery, a requester with write
+ * permission, a valid configuration, a known resource available to this repository. Returns the resource, or the result to
  * answer with (a duplicate, or a queued refusal).
  */
 async function admit(
@@ -112,6 +112,14 @@ async function admit(
   if (existing !== null)
     return { ok: false, result: { outcome: "duplicate", requestId: existing.id } };
 
+  // Permission first: someone who may not ask learns nothing about the configuration.
+  const permission = await reads.permission(source.author);
+  if (!canRequest(permission)) {
+    return {
+      ok: false,
+      result: await refuse(deps, source, "permission", { requester: source.author, permission }),
+    };
+  }
   const policy = await loadPolicy(reads);
   if (!policy.ok) {
     return {
@@ -127,13 +135,6 @@ async function admit(
         resource: resourceName,
         configured: Object.keys(policy.resources).sort(),
       }),
-    };
-  }
-  const permission = await reads.permission(source.author);
-  if (!canRequest(permission)) {
-    return {
-      ok: false,
-      result: await refuse(deps, source, "permission", { requester: source.author, permission }),
     };
   }
   return { ok: true, admitted: { resource, auditBranch: policy.auditBranch } };

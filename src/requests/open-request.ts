@@ -90,7 +90,12 @@ export async function openRequest(
       // "request 12", not "#12": GitHub would link a commit message's #12 to issue 12.
       message: requestTitle(request),
     });
-    request = await deps.store.patch(request.id, { branch, filePath, headSha });
+    request = await deps.store.patch(request.id, {
+      branch,
+      filePath,
+      headSha,
+      baseBranch,
+    });
   }
   const headSha = request.headSha as string;
 

@@ -115,6 +115,20 @@ const MIGRATIONS: Migration[] = [
       });
     },
   },
+  {
+    name: "003_base_branch",
+    async up(knex) {
+      // The branch a request PR must merge into: a base edited afterwards is refused.
+      await knex.schema.alterTable("requests", (table) => {
+        table.string("base_branch", 250);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable("requests", (table) => {
+        table.dropColumn("base_branch");
+      });
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */

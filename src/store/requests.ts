@@ -59,6 +59,7 @@ export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurati
   pushers: string[] | null;
   statusDigest: string | null;
   prUrl: string | null;
+  baseBranch: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -86,6 +87,7 @@ export type RequestPatch = Partial<
     | "pushers"
     | "statusDigest"
     | "prUrl"
+    | "baseBranch"
   >
 >;
 
@@ -164,6 +166,7 @@ const COLUMN_OF: Record<string, string> = {
   pushers: "pushers",
   statusDigest: "status_digest",
   prUrl: "pr_url",
+  baseBranch: "base_branch",
 };
 const JSON_FIELDS = new Set(["classification", "policy", "result", "reviews", "pushers"]);
 const NUMBER_FIELDS = new Set([

@@ -42,6 +42,7 @@ import {
   checkCommandFile,
   checkPullRequest,
   grantCovers,
+  othersPushed,
   isRefusal,
   type ApprovalBasis,
   type Refusal,
@@ -131,6 +132,7 @@ async function recheck(
   const pullRefusal = checkPullRequest(request, {
     state: pull.state,
     headSha: pull.headSha,
+    baseRef: pull.baseRef,
     files,
   });
   if (pullRefusal !== null) return pullRefusal;
@@ -142,27 +144,38 @@ async function recheck(
     return fileRefusal ?? { to: "rejected", reason: "the request file could not be read." };
   }
 
+  const sources = { github, store: deps.store, teams: deps.teams };
+  // Reviews are read fresh even when none are needed: a "no" from an eligible reviewer
+  // stops an auto-approved or granted command too.
+  const fresh = await evaluateRequest(sources, request, { fresh: true });
+  // evaluateRequest read the head again; a push in between is caught here too.
+  if (fresh.headSha !== pull.headSha) {
+    return (
+      checkPullRequest(request, { state: "open", headSha: fresh.headSha, files }) ?? {
+        to: "pending",
+        reason: "the request branch moved during the re-check.",
+      }
+    );
+  }
+  if (fresh.evaluation.status === "rejected") {
+    const rejected = approvalFromReviews(fresh.evaluation);
+    if (isRefusal(rejected)) return rejected;
+  }
+
   let grant: { id: number; covers: boolean } | null = null;
   if (request.grantId !== null) {
     const record = await deps.store.get(request.grantId);
-    grant = { id: request.grantId, covers: grantCovers(record, request, deps.now()) };
-  }
-  let basis: ApprovalBasis | Refusal | null = approvalWithoutReviews(policy, check, grant);
-  if (basis === null) {
-    const fresh = await evaluateRequest({ github, store: deps.store, teams: deps.teams }, request, {
-      fresh: true,
-    });
-    // evaluateRequest read the head again; a push in between is caught here too.
-    if (fresh.headSha !== pull.headSha) {
-      return (
-        checkPullRequest(request, { state: "open", headSha: fresh.headSha, files }) ?? {
-          to: "pending",
-          reason: "the request branch moved during the re-check.",
-        }
-      );
+    let covers =
+      grantCovers(record, request, deps.now()) && !othersPushed(fresh.pushers, request.requester);
+    if (covers && record !== null) {
+      // The grant's own approval is checked against GitHub too, not its cached state.
+      const grantNow = await evaluateRequest(sources, record, { fresh: true });
+      covers = grantNow.evaluation.status === "approved";
     }
-    basis = approvalFromReviews(fresh.evaluation);
+    grant = { id: request.grantId, covers };
   }
+  const basis: ApprovalBasis | Refusal =
+    approvalWithoutReviews(policy, check, grant) ?? approvalFromReviews(fresh.evaluation);
   if (isRefusal(basis)) return basis;
   return { content, check, basis, prUrl: pull.url };
 }

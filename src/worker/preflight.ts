@@ -22,6 +22,8 @@ export interface ApprovalBasis {
 export interface PullRequestFacts {
   state: string;
   headSha: string;
+  /** The branch the PR merges into, when known. */
+  baseRef?: string;
   /** Every path the PR changes. */
   files: string[];
 }
@@ -35,11 +37,24 @@ function sentence(text: string): string {
 
 /** The pull request must be open, at the approved commit, and change only the request file. */
 export function checkPullRequest(
-  request: Pick<RequestRecord, "headSha" | "filePath">,
+  request: Pick<RequestRecord, "headSha" | "filePath" | "baseBranch">,
   pull: PullRequestFacts,
 ): Refusal | null {
   if (pull.state !== "open") {
     return { to: "rejected", reason: "the request pull request was closed before it ran." };
+  }
+  // The audit commit must land on the audit branch, not on a base someone edited.
+  if (
+    request.baseBranch !== null &&
+    pull.baseRef !== undefined &&
+    pull.baseRef !== request.baseBranch
+  ) {
+    return {
+      to: "rejected",
+      reason: sentence(
+        `the pull request's base was changed to ${pull.baseRef}; it must merge into ${request.baseBranch}`,
+      ),
+    };
   }
   if (request.headSha === null || pull.headSha !== request.headSha) {
     return {
@@ -115,6 +130,20 @@ export function grantCovers(
     same(grant.requester, request.requester) &&
     grant.grantEndsAt !== null &&
     grant.grantEndsAt.getTime() > now.getTime()
+  );
+}
+
+/**
+ * Whether anyone but the requester (and bots, Countersign's own commit included) pushed to
+ * the request branch. A grant covers only its grantee's own command: a command someone else
+ * wrote into the branch is theirs, whoever asked first.
+ */
+export function othersPushed(pushers: readonly string[], requester: string): boolean {
+  return pushers.some(
+    (login) =>
+      login.toLowerCase() !== requester.toLowerCase() &&
+      !login.endsWith("[bot]") &&
+      login !== "web-flow",
   );
 }
 

@@ -270,8 +270,7 @@ describe("intake refusals: a clear comment and no request", () => {
   }
 
   test("an unknown resource lists the configured ones", async () => {
-    mockInstallationToken(nock(API));
-    mockConfig(nock(API), OWNER, REPO, CONFIG);
+    mockIntakeReads();
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod SELECT 1" }));
     await expectRefusal(/no resource named `prod`.*configured: `prod-db`, `staging-db`/);
   });
@@ -292,9 +291,9 @@ describe("intake refusals: a clear comment and no request", () => {
     await expectRefusal(/the limit is 65,536 bytes/);
   });
 
-  test("a requester without write permission", async () => {
+  test("a requester without write permission learns nothing of the configuration", async () => {
     const scope = mockInstallationToken(nock(API));
-    mockConfig(scope, OWNER, REPO, CONFIG);
+    // No configuration read: permission is checked first.
     mockPermission(scope, OWNER, REPO, "mallory", "read");
     await deliver(
       "issue_comment",
@@ -305,6 +304,7 @@ describe("intake refusals: a clear comment and no request", () => {
 
   test("a configuration error names the file, the path and the problem", async () => {
     const scope = mockInstallationToken(nock(API));
+    mockPermission(scope, OWNER, REPO, "alice", "write");
     mockConfig(scope, OWNER, REPO, "resources:\n  prod-db:\n    aprovals: none\n");
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db SELECT 1" }));
     await expectRefusal(
@@ -314,6 +314,7 @@ describe("intake refusals: a clear comment and no request", () => {
 
   test("a configuration file that is not YAML", async () => {
     const scope = mockInstallationToken(nock(API));
+    mockPermission(scope, OWNER, REPO, "alice", "write");
     mockConfig(scope, OWNER, REPO, "resources: [unclosed\n");
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db SELECT 1" }));
     await expectRefusal(/`\(file\)`: the file is not valid YAML/);
@@ -321,6 +322,7 @@ describe("intake refusals: a clear comment and no request", () => {
 
   test("a missing configuration file (and no organisation default)", async () => {
     const scope = mockInstallationToken(nock(API));
+    mockPermission(scope, OWNER, REPO, "alice", "write");
     scope
       .get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(".github/countersign.yml")}`)
       .reply(404, { message: "Not Found" })

@@ -168,9 +168,11 @@ export interface ReadsOptions {
   files?: string[];
   headSha?: string;
   state?: string;
-  /** Reviews and team members for a rule with teams; omit for approvals: none / reads. */
+  /** Reviews (read fresh on every re-check, even when none are needed) and team members. */
   reviews?: { id: number; login: string; state: string; commitId?: string }[];
   teams?: Record<string, string[]>;
+  /** False when the re-check stops before reading reviews (the file is refused first). */
+  reviewsRead?: boolean;
 }
 
 /** The reads of the fresh re-check, in the order the worker makes them. */
@@ -209,7 +211,8 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
       path: FILE_PATH,
       content: Buffer.from(options.fileContent, "utf8").toString("base64"),
     });
-  if (options.reviews !== undefined) {
+  if (options.reviewsRead !== false) {
+    const reviews = options.reviews ?? [];
     scope
       .get(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
       .reply(200, pull)
@@ -217,7 +220,7 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
       .query(true)
       .reply(
         200,
-        options.reviews.map((review, index) => ({
+        reviews.map((review, index) => ({
           id: review.id,
           user: { login: review.login, type: "User" },
           state: review.state,

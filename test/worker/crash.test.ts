@@ -85,6 +85,7 @@ async function fakeGitHub(fileContent: string): Promise<FakeGitHub> {
     merged: false,
     html_url: PR_URL,
     head: { sha: HEAD, ref: "countersign/1" },
+    base: { ref: "main" },
   };
   const server = createServer((request, response) => {
     const url = decodeURIComponent(request.url ?? "");
@@ -108,6 +109,13 @@ async function fakeGitHub(fileContent: string): Promise<FakeGitHub> {
       return send(200, pull);
     if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/pulls/42/files`)) {
       return send(200, [{ filename: FILE_PATH, status: "added" }]);
+    }
+    // The fresh review check runs even when no review is needed (approvals: none here).
+    if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/pulls/42/reviews`)) {
+      return send(200, []);
+    }
+    if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/pulls/42/commits`)) {
+      return send(200, [{ sha: HEAD, author: { login: "countersign[bot]" }, committer: null }]);
     }
     if (
       request.method === "GET" &&

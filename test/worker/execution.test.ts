@@ -264,7 +264,10 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
   test("the file at the approved commit is what runs, and the guardrails check it again", async () => {
     const request = await seedApproved(world, { policy: DUAL, command: update() });
     // The stored command says UPDATE; the file at the head holds a DROP: refused, never run.
-    mockRecheck({ fileContent: requestFile(request.id, `DROP TABLE ${table};`) });
+    mockRecheck({
+      fileContent: requestFile(request.id, `DROP TABLE ${table};`),
+      reviewsRead: false,
+    });
     nock(API)
       .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
       .reply(200, {})

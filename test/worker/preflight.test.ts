@@ -5,12 +5,17 @@ import {
   approvalWithoutReviews,
   checkCommandFile,
   checkPullRequest,
+  othersPushed,
   grantCovers,
 } from "../../src/worker/preflight.js";
 import { resourcePolicy } from "../helpers/worker.js";
 
-const request = { headSha: "abc1234def", filePath: "requests/prod-db/2026/11/1.sql" };
-const open = { state: "open", headSha: "abc1234def", files: [request.filePath] };
+const request = {
+  headSha: "abc1234def",
+  filePath: "requests/prod-db/2026/11/1.sql",
+  baseBranch: "main",
+};
+const open = { state: "open", headSha: "abc1234def", baseRef: "main", files: [request.filePath] };
 
 function check(overrides: Partial<CommandCheck> = {}): CommandCheck {
   return {
@@ -40,6 +45,15 @@ describe("re-check decisions", () => {
       checkPullRequest(request, { ...open, files: [request.filePath, "src/app.ts"] }),
     ).toMatchObject({ to: "rejected", reason: expect.stringContaining("(src/app.ts)") });
     expect(checkPullRequest(request, { ...open, files: [] })).toMatchObject({ to: "rejected" });
+    expect(checkPullRequest(request, { ...open, baseRef: "release" })).toEqual({
+      to: "rejected",
+      reason: "the pull request's base was changed to release; it must merge into main.",
+    });
+  });
+
+  test("a grant covers only the grantee's own commits", () => {
+    expect(othersPushed(["countersign[bot]", "alice", "web-flow"], "Alice")).toBe(false);
+    expect(othersPushed(["countersign[bot]", "mallory"], "alice")).toBe(true);
   });
 
   test("the file: readable, allowed by the guardrails, parsed", () => {
