@@ -7,6 +7,7 @@
 import type { ResourcePolicy } from "../policy/config.js";
 import type { GitHub } from "../github/client.js";
 import { createApprovalCheck } from "../github/request-pr.js";
+import { pullRequestHead } from "../github/reviews.js";
 import { changedFiles, fileAtCommit } from "../github/status.js";
 import type { RequestStatus } from "./lifecycle.js";
 import type { CheckCommand } from "./command-check.js";
@@ -20,19 +21,26 @@ export async function onHeadMoved(
   deps: ReevaluateDeps & { checkCommand: CheckCommand },
   github: GitHub,
   requestId: number,
-  headSha: string,
+  reportedSha: string,
   pusher: string,
 ): Promise<void> {
   const request = await deps.store.get(requestId);
   if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
-  if (request.headSha === headSha) return;
   const repo = { owner: request.owner, repo: request.repo };
+  // Jobs of two pushes may run in any order, and a retry may follow a half-done attempt:
+  // act on the branch as it is now, not on the sha the webhook named.
+  const live = await pullRequestHead(github, repo, request.prNumber);
+  const reported = reportedSha;
+  const headSha = live.sha;
   const pushers = [...new Set([...(request.pushers ?? []), pusher])];
+  // A grant covers only its grantee's own command: once someone else wrote the file, the
+  // command needs the resource's normal approval.
+  const grantId = pusher.toLowerCase() === request.requester.toLowerCase() ? request.grantId : null;
 
   const files = await changedFiles(github, repo, request.prNumber);
   const strays = files.filter((file) => file !== request.filePath);
   if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
-    await deps.store.patch(request.id, { headSha, pushers });
+    await deps.store.patch(request.id, { headSha, pushers, grantId });
     await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
       actor: pusher,
       detail: `the pull request must change only ${request.filePath}; it changes ${files.join(", ")}`,
@@ -45,7 +53,7 @@ export async function onHeadMoved(
   );
   const check = await deps.checkCommand(command, request.policy as ResourcePolicy);
   if (check.denied.length > 0) {
-    await deps.store.patch(request.id, { headSha, pushers, classification: check });
+    await deps.store.patch(request.id, { headSha, pushers, grantId, classification: check });
     await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
       actor: pusher,
       detail: `guardrails deny the edited command: ${check.denied.map((hit) => hit.rule).join(", ")}`,
@@ -53,14 +61,18 @@ export async function onHeadMoved(
     return;
   }
 
-  // Check runs belong to a commit: the new head gets its own.
-  const checkRunId = await createApprovalCheck(github, repo, headSha, {
-    title: "Waiting for approval",
-    summary: "The command changed; evaluating reviews of the new commit.",
-  });
+  // Check runs belong to a commit: the new head gets its own (once: a retry reuses it).
+  const checkRunId =
+    request.headSha === headSha && request.checkRunId !== null
+      ? request.checkRunId
+      : await createApprovalCheck(github, repo, headSha, {
+          title: "Waiting for approval",
+          summary: "The command changed; evaluating reviews of the new commit.",
+        });
   await deps.store.patch(request.id, {
     headSha,
     pushers,
+    grantId,
     command,
     classification: check,
     checkRunId,

@@ -3,7 +3,13 @@ import type { Database } from "../../src/store/database.js";
 import { sweepGrants } from "../../src/requests/expiry.js";
 import { API, mockConfig, mockPermission, type Harness } from "../helpers/github.js";
 import { handlerSuite } from "../helpers/suite.js";
-import { OWNER, REPO, issueCommentCreated, pullRequestReview } from "../helpers/payloads.js";
+import {
+  OWNER,
+  REPO,
+  issueCommentCreated,
+  pullRequestEvent,
+  pullRequestReview,
+} from "../helpers/payloads.js";
 import type { Recorder } from "../helpers/recorder.js";
 import { resourcePolicy, seedOpenRequest } from "../helpers/seed.js";
 
@@ -170,6 +176,59 @@ describe("commands during a grant", () => {
     expect(mine).toMatchObject({ grantId, status: "pending" });
     expect(theirs).toMatchObject({ grantId: null, status: "pending" });
     await database.knex("jobs").update({ done_at: new Date() });
+  });
+
+  test("someone else's push to a granted command's branch takes the grant away", async () => {
+    const grantId = await activeGrant();
+    const command = await seedOpenRequest(harness.services, {
+      policy: POLICY,
+      grantId,
+      prNumber: 43,
+      sourceCommentId: 7010,
+    });
+    const pull43 = `/repos/${OWNER}/${REPO}/pulls/43`;
+    const file = command.filePath as string;
+    recorder.watch(
+      nock(API)
+        .get(pull43)
+        .reply(200, { number: 43, state: "open", head: { sha: "head999" } })
+        .get(`${pull43}/files`)
+        .query(true)
+        .reply(200, [{ filename: file }])
+        .get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(file)}`)
+        .query({ ref: "head999" })
+        .reply(200, {
+          type: "file",
+          content: Buffer.from("UPDATE users SET admin = true WHERE id = 666;").toString("base64"),
+          encoding: "base64",
+        })
+        .post(`/repos/${OWNER}/${REPO}/check-runs`)
+        .reply(201, { id: 9003 })
+        .get(`${pull43}/reviews`)
+        .query(true)
+        .reply(200, [])
+        .get(`/orgs/${OWNER}/teams/security/members`)
+        .query(true)
+        .reply(200, [{ login: "carol" }])
+        .patch(`/repos/${OWNER}/${REPO}/check-runs/9003`)
+        .reply(200, {})
+        .patch(pull43)
+        .reply(200, {}),
+    );
+    await deliver(
+      "pull_request",
+      pullRequestEvent({
+        action: "synchronize",
+        pullNumber: 43,
+        headSha: "head999",
+        sender: "mallory",
+      }),
+    );
+    expect(await harness.store.get(command.id)).toMatchObject({
+      grantId: null,
+      status: "pending",
+      command: "UPDATE users SET admin = true WHERE id = 666;",
+    });
   });
 
   test("a denied command during a grant is still denied", async () => {

@@ -270,7 +270,15 @@ describe("re-evaluation after reviews", () => {
 });
 
 describe("pushes to the request branch", () => {
+  /** The job reads the branch as it is now, whatever sha the webhook named. */
+  function mockLiveHead(sha = "head222"): void {
+    recorder.watch(
+      nock(API).get(PULL).reply(200, { number: 42, state: "open", merged: false, head: { sha } }),
+    );
+  }
+
   function mockHeadMovedReads(files: string[], content: string): void {
+    mockLiveHead();
     recorder.watch(
       nock(API)
         .get(`${PULL}/files`)
@@ -339,6 +347,7 @@ describe("pushes to the request branch", () => {
 
   test("a push that touches another file rejects the request", async () => {
     const request = await seedOpenRequest(harness.services);
+    mockLiveHead();
     recorder.watch(
       nock(API)
         .get(`${PULL}/files`)

@@ -33,6 +33,8 @@ export async function seedOpenRequest(
     expiresAt?: Date;
     /** Seeds a grant request (`/jit`) of this duration instead of a command. */
     grantDurationMs?: number;
+    /** A command recorded under this grant. */
+    grantId?: number;
     prNumber?: number;
   } = {},
 ): Promise<RequestRecord> {
@@ -45,6 +47,7 @@ export async function seedOpenRequest(
       sourceKey: `repo:${REPO_ID}:comment:${commentId}`,
       kind: options.grantDurationMs ? "grant" : "command",
       grantDurationMs: options.grantDurationMs ?? null,
+      grantId: options.grantId ?? null,
       installationId: INSTALLATION_ID,
       repoId: REPO_ID,
       owner: OWNER,
