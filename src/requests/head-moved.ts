@@ -30,7 +30,6 @@ export async function onHeadMoved(
   // Jobs of two pushes may run in any order, and a retry may follow a half-done attempt:
   // act on the branch as it is now, not on the sha the webhook named.
   const live = await pullRequestHead(github, repo, request.prNumber);
-  const reported = reportedSha;
   const headSha = live.sha;
   const pushers = [...new Set([...(request.pushers ?? []), pusher])];
   // A grant covers only its grantee's own command: once someone else wrote the file, the
@@ -81,7 +80,7 @@ export async function onHeadMoved(
   await deps.store.note(
     request.id,
     pusher,
-    `pushed ${headSha.slice(0, 7)}; earlier approvals are stale`,
+    `pushed ${reportedSha.slice(0, 7)} (head now ${headSha.slice(0, 7)}); earlier approvals are stale`,
   );
   await reevaluate(deps, github, request.id, [
     `${pusher} pushed ${headSha.slice(0, 7)}: approvals of earlier commits are stale, and ${pusher} can no longer approve.`,
