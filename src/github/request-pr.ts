@@ -13,17 +13,22 @@ export async function branchHeadSha(
   return data.object.sha;
 }
 
-/** Creates `branch` at `sha`; an existing branch (a retried job) is fine. */
+/**
+ * Creates `branch` at `sha`. Returns false when it exists already: a retried job, or a
+ * branch someone made in advance, which the caller must verify before trusting it.
+ */
 export async function createBranch(
   github: GitHub,
   repo: RepoRef,
   branch: string,
   sha: string,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await github.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    return true;
   } catch (error) {
     if (httpStatus(error) !== 422) throw error;
+    return false;
   }
 }
 
@@ -75,7 +80,11 @@ export async function openPullRequest(
       head: `${repo.owner}:${pull.head}`,
       state: "open",
     });
-    const existing = data[0];
+    // Adopt only Countersign's own PR into the expected base: a PR someone opened from a
+    // branch named like ours is not a request.
+    const existing = data.find(
+      (candidate) => candidate.user?.type === "Bot" && candidate.base.ref === pull.base,
+    );
     if (existing === undefined) throw error;
     return { number: existing.number, nodeId: existing.node_id, url: existing.html_url };
   }

@@ -17,7 +17,9 @@ import {
   openPullRequest,
 } from "../github/request-pr.js";
 import { renderTemplate } from "../render/templates.js";
-import type { RequestStore } from "../store/requests.js";
+import type { RequestRecord, RequestStore } from "../store/requests.js";
+import { postComment } from "../github/comments.js";
+import { fileAtCommit } from "../github/status.js";
 import type { CommandCheck } from "./command-check.js";
 import { ruleOf } from "./approval-inputs.js";
 import { approveRequest } from "./approve.js";
@@ -39,6 +41,26 @@ export const REQUEST_LABEL = "countersign";
 export interface OpenRequestDeps {
   store: RequestStore;
   log: { warn(object: object, message: string): void };
+}
+
+/** A branch named like ours held something else: the request is rejected, and says why. */
+async function refuseBranch(
+  store: RequestStore,
+  github: GitHub,
+  request: RequestRecord,
+  branch: string,
+): Promise<void> {
+  const moved = await store.transition(request.id, "pending", "rejected", {
+    actor: APP_ACTOR,
+    detail: `branch ${branch} already existed with other content`,
+  });
+  if (!moved.ok) return;
+  await postComment(
+    github,
+    { owner: request.owner, repo: request.repo },
+    request.sourceNumber,
+    renderTemplate("branch-taken", { id: request.id, branch }),
+  );
 }
 
 /** Node ids of everyone the rule asks to review, never the requester. */
@@ -82,14 +104,21 @@ export async function openRequest(
 
   if (request.headSha === null) {
     const baseSha = await branchHeadSha(github, repo, baseBranch);
-    await createBranch(github, repo, branch, baseSha);
+    const content = requestFileContent(request);
+    const created = await createBranch(github, repo, branch, baseSha);
     const headSha = await addFile(github, repo, {
       branch,
       path: filePath,
-      content: requestFileContent(request),
+      content,
       // "request 12", not "#12": GitHub would link a commit message's #12 to issue 12.
       message: requestTitle(request),
     });
+    // The branch existed (a retry, or someone made it in advance): its file must be ours,
+    // byte for byte, or reviewers would approve one text while another one runs.
+    if (!created && (await fileAtCommit(github, repo, filePath, headSha)) !== content) {
+      await refuseBranch(deps.store, github, request, branch);
+      return;
+    }
     request = await deps.store.patch(request.id, {
       branch,
       filePath,

@@ -238,6 +238,36 @@ describe("intake from an issue comment", () => {
     expect(events[1]?.detail).toBe("no approval is required for staging-db");
   });
 
+  test("a branch someone created in advance with other content is not adopted", async () => {
+    mockIntakeReads();
+    await deliver("issue_comment", issueCommentCreated({ body: `/run prod-db ${COMMAND}` }));
+    let comment = "";
+    nock(API)
+      .get(`/repos/${OWNER}/${REPO}/git/ref/${encodeURIComponent("heads/main")}`)
+      .reply(200, { object: { sha: "base000" } })
+      .post(`/repos/${OWNER}/${REPO}/git/refs`)
+      .reply(422, { message: "Reference already exists" })
+      .put((path) => path.includes("/contents/"))
+      .reply(422, { message: 'Invalid request. "sha" wasn\'t supplied.' })
+      .get(`/repos/${OWNER}/${REPO}/git/ref/${encodeURIComponent("heads/countersign/1")}`)
+      .reply(200, { object: { sha: "evil999" } })
+      .get((path) => path.includes("/contents/"))
+      .query({ ref: "evil999" })
+      .reply(200, {
+        type: "file",
+        encoding: "base64",
+        content: Buffer.from("DROP TABLE users;").toString("base64"),
+      })
+      .post(`/repos/${OWNER}/${REPO}/issues/7/comments`, (body: { body: string }) => {
+        comment = body.body;
+        return true;
+      })
+      .reply(201, {});
+    await harness.drain();
+    expect(await harness.store.get(1)).toMatchObject({ status: "rejected", prNumber: null });
+    expect(comment).toContain("the branch `countersign/1` already exists with other content");
+  });
+
   test("partial GraphQL failures keep the request open and are recorded", async () => {
     mockIntakeReads();
     await deliver("issue_comment", issueCommentCreated({ body: `/run prod-db ${COMMAND}` }));
