@@ -132,7 +132,16 @@ const configSchema = z.strictObject({
     )
     .refine((resources) => Object.keys(resources).length > 0, {
       message: "configure at least one resource",
-    }),
+    })
+    // prod-db and prod_db (or PROD-DB) read the same COUNTERSIGN_RESOURCE_PROD_DB_URL: two
+    // rules for one database would let the laxer one win.
+    .refine(
+      (resources) => {
+        const variables = Object.keys(resources).map(resourceUrlVariable);
+        return new Set(variables).size === variables.length;
+      },
+      { message: "two resource names map to the same database (e.g. prod-db and prod_db)" },
+    ),
   audit_branch: z.string().min(1).optional(),
 });
 
@@ -282,6 +291,29 @@ export function parseConfig(raw: unknown): ConfigResult {
     ok: true,
     config: { resources, auditBranch: parsed.data.audit_branch },
   };
+}
+
+/**
+ * Whether a repository may use a resource. A server's databases are the server's, not the
+ * repository's: `COUNTERSIGN_RESOURCE_<NAME>_REPOS` (comma-separated `owner/repo`, `owner/*`)
+ * limits which repositories' configurations may name it. Unset: every installed repository.
+ */
+export function resourceAvailableTo(
+  resource: string,
+  owner: string,
+  repo: string,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  const list = env[resourceUrlVariable(resource).replace(/_URL$/, "_REPOS")];
+  if (list === undefined || list.trim() === "") return true;
+  const full = `${owner}/${repo}`.toLowerCase();
+  return list
+    .split(",")
+    .map((entry) => entry.trim().toLowerCase())
+    .some(
+      (entry) =>
+        entry === full || (entry.endsWith("/*") && entry.slice(0, -2) === owner.toLowerCase()),
+    );
 }
 
 /** Environment variable holding a resource's connection URL: prod-db → COUNTERSIGN_RESOURCE_PROD_DB_URL. */

@@ -3,7 +3,12 @@
  * Runs inside the webhook handler, so it only reads from GitHub (configuration, the
  * requester's permission) and records; every GitHub write happens later in a job.
  */
-import { parseConfig, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
+import {
+  parseConfig,
+  resourceAvailableTo,
+  type ConfigProblem,
+  type ResourcePolicy,
+} from "../policy/config.js";
 import { formatDuration } from "../policy/duration.js";
 import { canRequest, type RepositoryPermission } from "../github/permissions.js";
 import { renderTemplate } from "../render/templates.js";
@@ -19,6 +24,7 @@ export interface IntakeDeps {
   store: RequestStore;
   jobs: JobQueue;
   checkCommand: CheckCommand;
+  env: NodeJS.ProcessEnv;
   now(): Date;
 }
 
@@ -135,6 +141,12 @@ async function admit(
         resource: resourceName,
         configured: Object.keys(policy.resources).sort(),
       }),
+    };
+  }
+  if (!resourceAvailableTo(resource.name, source.owner, source.repo, deps.env)) {
+    return {
+      ok: false,
+      result: await refuse(deps, source, "not_available", { resource: resource.name }),
     };
   }
   return { ok: true, admitted: { resource, auditBranch: policy.auditBranch } };

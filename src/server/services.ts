@@ -14,6 +14,8 @@ export interface Services {
   jobs: JobQueue;
   teams: TeamCache;
   checkCommand: CheckCommand;
+  /** The server's environment: resource URLs and which repositories may use them. */
+  env: NodeJS.ProcessEnv;
   now(): Date;
 }
 
@@ -24,6 +26,7 @@ export function createServices(database: Database, env: NodeJS.ProcessEnv): Serv
     jobs: new JobQueue(database.knex),
     teams: new TeamCache(database.knex),
     checkCommand: createCommandChecker(env),
+    env,
     now: () => new Date(),
   };
 }

@@ -25,7 +25,7 @@ import {
   postResultComments,
   pullRequestState,
 } from "../github/execution.js";
-import { resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
+import { resourceAvailableTo, resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
 import { auditCommit, resultTrailer, type AuditResult } from "../render/commit-message.js";
 import { outputDigest, renderResultComment, type ResultView } from "../render/result.js";
 import { renderTemplate } from "../render/templates.js";
@@ -127,6 +127,12 @@ async function recheck(
   const repo = { owner: request.owner, repo: request.repo };
   const prNumber = request.prNumber as number;
   const policy = request.policy as ResourcePolicy;
+  if (!resourceAvailableTo(request.resource, request.owner, request.repo, deps.env)) {
+    return {
+      to: "rejected",
+      reason: `${request.resource} is not available to ${request.owner}/${request.repo} on this server.`,
+    };
+  }
   const pull = await pullRequestState(github, repo, prNumber);
   const files = pull.state === "open" ? await listPullFiles(github, repo, prNumber) : [];
   const pullRefusal = checkPullRequest(request, {

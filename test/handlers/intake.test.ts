@@ -3,6 +3,7 @@ import type { Database } from "../../src/store/database.js";
 import { handlerSuite } from "../helpers/suite.js";
 import {
   API,
+  createHarness,
   mockConfig,
   mockInstallationToken,
   mockPermission,
@@ -35,7 +36,12 @@ resources:
 const COMMAND = "UPDATE users SET status = 'inactive' WHERE id = 123;";
 
 const suite = handlerSuite();
-const deliver = (name: string, payload: object) => suite.deliver(name, payload);
+// Through the harness of the moment: a test may swap in one with another environment.
+let deliveries = 0;
+const deliver = (name: string, payload: object) =>
+  harness.probot.receive({ id: `d-${++deliveries}`, name, payload } as Parameters<
+    Harness["probot"]["receive"]
+  >[0]);
 let database: Database;
 let harness: Harness;
 beforeEach(() => {
@@ -303,6 +309,13 @@ describe("intake refusals: a clear comment and no request", () => {
     mockIntakeReads();
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod SELECT 1" }));
     await expectRefusal(/no resource named `prod`.*configured: `prod-db`, `staging-db`/);
+  });
+
+  test("a resource the server keeps for other repositories", async () => {
+    harness = createHarness(database, { COUNTERSIGN_RESOURCE_PROD_DB_REPOS: "acme/infra" });
+    mockIntakeReads();
+    await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db SELECT 1" }));
+    await expectRefusal(/`prod-db` is not available to this repository/);
   });
 
   test("an empty command", async () => {

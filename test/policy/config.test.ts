@@ -1,4 +1,9 @@
-import { parseConfig, resourceUrlVariable, DEFAULT_DENY } from "../../src/policy/config.js";
+import {
+  parseConfig,
+  resourceAvailableTo,
+  resourceUrlVariable,
+  DEFAULT_DENY,
+} from "../../src/policy/config.js";
 import { parseDuration, formatDuration } from "../../src/policy/duration.js";
 
 /** The example of DESIGN §1.3, as js-yaml/`context.config` hands it over. */
@@ -236,5 +241,17 @@ describe("durations and environment names", () => {
   test("a resource's URL variable", () => {
     expect(resourceUrlVariable("prod-db")).toBe("COUNTERSIGN_RESOURCE_PROD_DB_URL");
     expect(resourceUrlVariable("replica_2")).toBe("COUNTERSIGN_RESOURCE_REPLICA_2_URL");
+  });
+});
+
+describe("which repositories may use a resource", () => {
+  test("unset: every repository; a list: only those, with owner/* for an owner", () => {
+    expect(resourceAvailableTo("prod-db", "acme", "ops", {})).toBe(true);
+    const env = { COUNTERSIGN_RESOURCE_PROD_DB_REPOS: "acme/ops, Acme/Infra, platform/*" };
+    expect(resourceAvailableTo("prod-db", "acme", "ops", env)).toBe(true);
+    expect(resourceAvailableTo("prod-db", "ACME", "infra", env)).toBe(true);
+    expect(resourceAvailableTo("prod-db", "platform", "anything", env)).toBe(true);
+    expect(resourceAvailableTo("prod-db", "acme", "website", env)).toBe(false);
+    expect(resourceAvailableTo("prod-db", "evil", "ops", env)).toBe(false);
   });
 });
