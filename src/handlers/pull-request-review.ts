@@ -31,14 +31,17 @@ export function onReview(deps: ReviewHandlerDeps) {
       payload.pull_request.number,
     );
     if (request === null || payload.installation === undefined) return;
-    await deps.store.upsertReview(request.id, toStoredReview(payload.review));
+    const review = toStoredReview(payload.review);
+    await deps.store.upsertReview(request.id, review);
     // Keyed by delivery: a redelivered review is evaluated once.
     await deps.jobs.enqueue({
       kind: "evaluate",
       installationId: payload.installation.id,
       requestId: request.id,
       dedupeKey: `evaluate:${context.id}`,
-      payload: {},
+      // Carried along: if the review cache is filled from GitHub's list while this review
+      // is on its way, the evaluation still sees it.
+      payload: { review },
     });
   };
 }

@@ -57,7 +57,7 @@ export function ruleOf(request: RequestRecord): ResourcePolicy["approvals"] {
 export async function evaluateRequest(
   sources: ApprovalSources,
   request: RequestRecord,
-  options: { fresh: boolean },
+  options: { fresh: boolean; review?: StoredReview },
 ): Promise<RequestEvaluation> {
   if (request.prNumber === null) throw new Error(`request ${request.id} has no pull request yet`);
   const repo = { owner: request.owner, repo: request.repo };
@@ -76,6 +76,13 @@ export async function evaluateRequest(
   }
   if (!options.fresh && (request.reviews === null || request.pushers === null)) {
     await sources.store.patch(request.id, { reviews, pushers });
+  }
+  // The review that triggered this evaluation is counted even if the list read before it
+  // existed (GitHub's list and its webhook are not ordered); it is kept for next time.
+  const { review } = options;
+  if (review !== undefined && !reviews.some((known) => known.id === review.id)) {
+    reviews = [...reviews, review];
+    if (!options.fresh) await sources.store.upsertReview(request.id, review);
   }
 
   const evaluation = evaluateApprovals({

@@ -13,6 +13,10 @@ export async function approveRequest(
   detail: string | undefined,
   now: Date,
 ): Promise<TransitionResult> {
+  // Past its timeout a pending request can only expire, however late the sweep comes.
+  if (from === "pending" && request.expiresAt !== null && request.expiresAt <= now) {
+    return { ok: false, current: request };
+  }
   const startsWindow = request.kind === "grant" && request.grantEndsAt === null;
   return store.transition(request.id, from, "approved", {
     actor: APP_ACTOR,

@@ -27,14 +27,20 @@ export async function closeRequest(
     evaluation?: Evaluation | null;
     /** The PR is closed already (closed by a person): don't close it again. */
     prClosed?: boolean;
+    /**
+     * A retry of a job whose earlier attempt moved the request but failed to show it:
+     * publish again. (Without it, a request someone else ended first is left alone.)
+     */
+    retrying?: boolean;
   },
 ): Promise<boolean> {
   const moved = await store.transition(requestId, from, to, {
     actor: options.actor,
     detail: options.detail,
   });
-  if (!moved.ok) return false;
-  const request = moved.request;
+  const retry = !moved.ok && options.retrying === true && moved.current?.status === to;
+  if (!moved.ok && !retry) return false;
+  const request = moved.ok ? moved.request : (moved.current as NonNullable<typeof moved.current>);
   if (request.prNumber === null) return true;
   const repo = { owner: request.owner, repo: request.repo };
   const policy = request.policy as ResourcePolicy;

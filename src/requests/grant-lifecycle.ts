@@ -27,7 +27,7 @@ export async function endGrant(
   deps: GrantDeps,
   github: GitHub,
   grantId: number,
-  end: { to: "expired" | "cancelled"; actor: string; ended: string },
+  end: { to: "expired" | "cancelled" | "rejected"; actor: string; ended: string },
   now = new Date(),
 ): Promise<void> {
   const grant = await deps.store.get(grantId);
@@ -66,7 +66,8 @@ export async function endGrant(
       autoApproval: null,
       headline: `Ended: ${end.ended}; ${commands} command(s) ran under it`,
     }),
-    { conclusion: "success" },
+    // The window served its purpose when it simply ran out; an early end is neutral.
+    { conclusion: end.to === "expired" ? "success" : "neutral" },
   );
   const commit = grantCommit({
     grantId: ended.id,

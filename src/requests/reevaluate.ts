@@ -5,7 +5,7 @@
 import type { ResourcePolicy } from "../policy/config.js";
 import { formatDuration } from "../policy/duration.js";
 import type { GitHub } from "../github/client.js";
-import type { RequestStore } from "../store/requests.js";
+import type { RequestStore, StoredReview } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 import { evaluateRequest } from "./approval-inputs.js";
 import { approveRequest } from "./approve.js";
@@ -13,6 +13,7 @@ import { autoApprovalReason } from "./auto-approval.js";
 import { activeGrantOf, timeLeft } from "./grants.js";
 import type { CommandCheck } from "./command-check.js";
 import { closeRequest } from "./close-request.js";
+import { endGrant } from "./grant-lifecycle.js";
 import { APP_ACTOR } from "./intake.js";
 import type { RequestStatus } from "./lifecycle.js";
 import { publishStatus } from "./publish-status.js";
@@ -30,6 +31,7 @@ export async function reevaluate(
   github: GitHub,
   requestId: number,
   notes: string[] = [],
+  review?: StoredReview,
 ): Promise<void> {
   let request = await deps.store.get(requestId);
   if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
@@ -38,7 +40,7 @@ export async function reevaluate(
   const { evaluation } = await evaluateRequest(
     { github, store: deps.store, teams: deps.teams },
     request,
-    { fresh: false },
+    { fresh: false, review },
   );
   const now = new Date();
   const autoApproval = autoApprovalReason(
@@ -50,6 +52,16 @@ export async function reevaluate(
   const target: RequestStatus =
     evaluation.status === "rejected" ? "rejected" : autoApproval ? "approved" : evaluation.status;
 
+  if (target === "rejected" && request.kind === "grant" && request.status === "approved") {
+    // A "no" on an active grant ends it as a grant: merged with its trailers.
+    const by = evaluation.rejections.map((rejection) => rejection.login).join(", ");
+    await endGrant(deps, github, request.id, {
+      to: "rejected",
+      actor: evaluation.rejections[0]?.login ?? APP_ACTOR,
+      ended: `changes requested by ${by}`,
+    });
+    return;
+  }
   if (target === "rejected") {
     await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
       actor: evaluation.rejections[0]?.login ?? APP_ACTOR,

@@ -7,6 +7,7 @@ import { noteSourceEdited, postReply } from "../requests/notices.js";
 import { openRequest } from "../requests/open-request.js";
 import { reevaluate } from "../requests/reevaluate.js";
 import type { Services } from "../server/services.js";
+import type { StoredReview } from "../store/requests.js";
 import type { JobHandler } from "./job-runner.js";
 
 interface Logger {
@@ -32,6 +33,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
         github,
         requestId(job),
         typeof job.payload.note === "string" ? [job.payload.note] : [],
+        job.payload.review as StoredReview | undefined,
       ),
     head_moved: (job, github) =>
       onHeadMoved(
@@ -42,9 +44,21 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
         String(job.payload.pusher),
       ),
     cancel: async (job, github) => {
+      const request = await store.get(requestId(job));
+      const actor = String(job.payload.actor);
+      // An active grant ends as a grant: merged with its trailers, not just closed.
+      if (request?.kind === "grant" && request.status === "approved") {
+        await endGrant(services, github, request.id, {
+          to: "cancelled",
+          actor,
+          ended: `cancelled by ${actor}`,
+        });
+        return;
+      }
       await closeRequest(store, github, requestId(job), ["pending", "approved"], "cancelled", {
-        actor: String(job.payload.actor),
+        actor,
         prClosed: job.payload.prClosed === true,
+        retrying: job.attempts > 1,
       });
     },
     revoke: (job, github) =>
@@ -66,6 +80,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
       await closeRequest(store, github, requestId(job), ["pending"], "expired", {
         actor: APP_ACTOR,
         detail: "not approved within the resource's timeout",
+        retrying: job.attempts > 1,
       });
     },
   };

@@ -254,11 +254,12 @@ describe("the end of a grant", () => {
   function mockEnd(
     expectedTrailers: RegExp,
     commentPattern: RegExp,
+    conclusion: "success" | "neutral" = "success",
   ): { merge: () => Record<string, unknown> } {
     let merge: Record<string, unknown> = {};
     recorder.watch(
       nock(API)
-        .patch(CHECK, (body: Record<string, unknown>) => body.conclusion === "success")
+        .patch(CHECK, (body: Record<string, unknown>) => body.conclusion === conclusion)
         .reply(200, {})
         .patch(PULL)
         .reply(200, {})
@@ -300,7 +301,7 @@ describe("the end of a grant", () => {
 
   test("/revoke by the grantee on the grant PR ends it early", async () => {
     const id = await activeGrant();
-    mockEnd(/Window: \S+; revoked by alice/, /revoked by alice/);
+    mockEnd(/Window: \S+; revoked by alice/, /revoked by alice/, "neutral");
     await deliver(
       "issue_comment",
       issueCommentCreated({
@@ -350,7 +351,7 @@ describe("the end of a grant", () => {
         .query(true)
         .reply(200, [{ login: "bob" }]),
     );
-    mockEnd(/revoked by bob/, /revoked by bob/);
+    mockEnd(/revoked by bob/, /revoked by bob/, "neutral");
     await deliver(
       "issue_comment",
       issueCommentCreated({

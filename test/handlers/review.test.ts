@@ -245,6 +245,26 @@ describe("re-evaluation after reviews", () => {
     expect(String(writes.pull().body)).toContain("security 0/1");
   });
 
+  test("a review GitHub's list did not show yet still counts (list and webhook race)", async () => {
+    const request = await seedOpenRequest(harness.services);
+    mockColdReads([]);
+    const writes = mockStatusWrites();
+    await deliver("pull_request_review", review(1, "dan", "approved"));
+    expect(String(writes.pull().body)).toContain("dba 1/1 ✓ (dan)");
+    expect((await harness.store.get(request.id))?.reviews).toEqual([
+      expect.objectContaining({ id: 1, login: "dan", state: "APPROVED" }),
+    ]);
+  });
+
+  test("a request past its timeout is not approved, however late the sweep", async () => {
+    const request = await seedOpenRequest(harness.services, {
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    mockColdReads([apiReview(1, "dan", "APPROVED"), apiReview(2, "carol", "APPROVED")]);
+    await deliver("pull_request_review", review(2, "carol", "approved"));
+    expect((await harness.store.get(request.id))?.status).toBe("pending");
+  });
+
   test("the requester's own approval never counts", async () => {
     const request = await seedOpenRequest(harness.services, { requester: "bob" });
     mockColdReads([apiReview(1, "bob", "APPROVED"), apiReview(2, "carol", "APPROVED")]);
