@@ -57,15 +57,6 @@ export async function listPushers(
   return [...logins];
 }
 
-export async function pullRequestHead(
-  github: GitHub,
-  repo: RepoRef,
-  pullNumber: number,
-): Promise<{ sha: string; state: string; merged: boolean }> {
-  const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
-  return { sha: data.head.sha, state: data.state, merged: data.merged };
-}
-
 /** Active members of `org/slug`, child teams included (GitHub's own listing). */
 export async function listTeamMembers(
   github: GitHub,

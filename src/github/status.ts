@@ -42,31 +42,3 @@ export async function addLabels(
 ): Promise<void> {
   await github.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
 }
-
-/** The raw text of a file at a commit (the request file at the PR's head). */
-export async function fileAtCommit(
-  github: GitHub,
-  repo: RepoRef,
-  path: string,
-  ref: string,
-): Promise<string> {
-  const { data } = await github.rest.repos.getContent({ ...repo, path, ref });
-  if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
-    throw new Error(`${path} is not a file at ${ref}`);
-  }
-  return Buffer.from(data.content, "base64").toString("utf8");
-}
-
-/** Paths the pull request changes. */
-export async function changedFiles(
-  github: GitHub,
-  repo: RepoRef,
-  pullNumber: number,
-): Promise<string[]> {
-  const files = await github.paginate(github.rest.pulls.listFiles, {
-    ...repo,
-    pull_number: pullNumber,
-    per_page: 100,
-  });
-  return files.map((file) => file.filename);
-}

@@ -8,7 +8,8 @@
 import type { ResourcePolicy } from "../policy/config.js";
 import { evaluateApprovals, teamKey, type Evaluation } from "../policy/evaluate.js";
 import type { GitHub } from "../github/client.js";
-import { listPushers, listReviews, listTeamMembers, pullRequestHead } from "../github/reviews.js";
+import { pullRequestState } from "../github/execution.js";
+import { listPushers, listReviews, listTeamMembers } from "../github/reviews.js";
 import type { RequestRecord, RequestStore, StoredReview } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 
@@ -66,7 +67,8 @@ export async function evaluateRequest(
   let headSha = request.headSha ?? "";
   let reviews = options.fresh ? null : request.reviews;
   let pushers = options.fresh ? null : request.pushers;
-  if (options.fresh) headSha = (await pullRequestHead(sources.github, repo, request.prNumber)).sha;
+  if (options.fresh)
+    headSha = (await pullRequestState(sources.github, repo, request.prNumber)).headSha;
   if (reviews === null) reviews = await listReviews(sources.github, repo, request.prNumber);
   if (pushers === null) {
     // Commit authors can be forged and a force-push drops commits: the pushers webhooks

@@ -7,8 +7,7 @@
 import type { ResourcePolicy } from "../policy/config.js";
 import type { GitHub } from "../github/client.js";
 import { createApprovalCheck } from "../github/request-pr.js";
-import { pullRequestHead } from "../github/reviews.js";
-import { changedFiles, fileAtCommit } from "../github/status.js";
+import { fileAtRef, listPullFiles, pullRequestState } from "../github/execution.js";
 import type { RequestStatus } from "./lifecycle.js";
 import type { CheckCommand } from "./command-check.js";
 import { closeRequest } from "./close-request.js";
@@ -29,14 +28,14 @@ export async function onHeadMoved(
   const repo = { owner: request.owner, repo: request.repo };
   // Jobs of two pushes may run in any order, and a retry may follow a half-done attempt:
   // act on the branch as it is now, not on the sha the webhook named.
-  const live = await pullRequestHead(github, repo, request.prNumber);
-  const headSha = live.sha;
+  const live = await pullRequestState(github, repo, request.prNumber);
+  const headSha = live.headSha;
   const pushers = [...new Set([...(request.pushers ?? []), pusher])];
   // A grant covers only its grantee's own command: once someone else wrote the file, the
   // command needs the resource's normal approval.
   const grantId = pusher.toLowerCase() === request.requester.toLowerCase() ? request.grantId : null;
 
-  const files = await changedFiles(github, repo, request.prNumber);
+  const files = await listPullFiles(github, repo, request.prNumber);
   const strays = files.filter((file) => file !== request.filePath);
   if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
     await deps.store.patch(request.id, { headSha, pushers, grantId });
@@ -47,9 +46,16 @@ export async function onHeadMoved(
     return;
   }
 
-  const command = commandFromFile(
-    await fileAtCommit(github, repo, request.filePath ?? "", headSha),
-  );
+  const content = await fileAtRef(github, repo, request.filePath ?? "", headSha);
+  if (content === null) {
+    await deps.store.patch(request.id, { headSha, pushers, grantId });
+    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+      actor: pusher,
+      detail: `the request file ${request.filePath} is gone or unreadable`,
+    });
+    return;
+  }
+  const command = commandFromFile(content);
   const check = await deps.checkCommand(command, request.policy as ResourcePolicy);
   if (check.denied.length > 0) {
     await deps.store.patch(request.id, { headSha, pushers, grantId, classification: check });

@@ -19,7 +19,7 @@ import {
 import { renderTemplate } from "../render/templates.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import { postComment } from "../github/comments.js";
-import { fileAtCommit } from "../github/status.js";
+import { fileAtRef } from "../github/execution.js";
 import type { CommandCheck } from "./command-check.js";
 import { ruleOf } from "./approval-inputs.js";
 import { approveRequest } from "./approve.js";
@@ -115,7 +115,7 @@ export async function openRequest(
     });
     // The branch existed (a retry, or someone made it in advance): its file must be ours,
     // byte for byte, or reviewers would approve one text while another one runs.
-    if (!created && (await fileAtCommit(github, repo, filePath, headSha)) !== content) {
+    if (!created && (await fileAtRef(github, repo, filePath, headSha)) !== content) {
       await refuseBranch(deps.store, github, request, branch);
       return;
     }

@@ -191,7 +191,7 @@ describe("commands during a grant", () => {
     recorder.watch(
       nock(API)
         .get(pull43)
-        .reply(200, { number: 43, state: "open", head: { sha: "head999" } })
+        .reply(200, { number: 43, state: "open", head: { sha: "head999" }, base: { ref: "main" } })
         .get(`${pull43}/files`)
         .query(true)
         .reply(200, [{ filename: file }])

@@ -293,7 +293,15 @@ describe("pushes to the request branch", () => {
   /** The job reads the branch as it is now, whatever sha the webhook named. */
   function mockLiveHead(sha = "head222"): void {
     recorder.watch(
-      nock(API).get(PULL).reply(200, { number: 42, state: "open", merged: false, head: { sha } }),
+      nock(API)
+        .get(PULL)
+        .reply(200, {
+          number: 42,
+          state: "open",
+          merged: false,
+          head: { sha },
+          base: { ref: "main" },
+        }),
     );
   }
 
