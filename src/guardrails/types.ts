@@ -2,7 +2,7 @@
  * Shapes shared by both dialect classifiers and the verdict (DESIGN §1.4). Everything in
  * src/guardrails is pure: no I/O, so the intake handler can call it on untrusted text.
  */
-import type { GuardrailRuleName, StatementClass } from "../policy/config.js";
+import { GUARDRAIL_RULES, type GuardrailRuleName, type StatementClass } from "../policy/config.js";
 
 export type Dialect = "postgres" | "mssql";
 
@@ -13,19 +13,9 @@ export type Dialect = "postgres" | "mssql";
  */
 export type StatementFlag = Exclude<GuardrailRuleName, "multiple_statements">;
 
-export const STATEMENT_FLAGS: readonly StatementFlag[] = [
-  "drop",
-  "truncate",
-  "delete_without_where",
-  "update_without_where",
-  "ddl",
-  "dcl",
-  "grant",
-  "procedural",
-  "copy_program",
-  "admin_functions",
-  "write",
-];
+export const STATEMENT_FLAGS: readonly StatementFlag[] = GUARDRAIL_RULES.filter(
+  (rule): rule is StatementFlag => rule !== "multiple_statements",
+);
 
 export interface StatementInfo {
   /** 0-based position of the statement in the whole command (across T-SQL batches). */

@@ -6,7 +6,7 @@
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
-import type { RequestSource } from "./source.js";
+import { replyJob, type RequestSource } from "./source.js";
 
 export interface CancelDeps {
   store: RequestStore;
@@ -29,20 +29,16 @@ export async function cancelFromComment(deps: CancelDeps, source: RequestSource)
     (request) => request.requester.toLowerCase() === source.author.toLowerCase(),
   );
   if (own.length === 0) {
-    await deps.jobs.enqueue({
-      kind: "reply",
-      installationId: source.installationId,
-      dedupeKey: `reply:cancel:${source.commentId ?? source.number}`,
-      payload: {
-        owner: source.owner,
-        repo: source.repo,
-        number: source.number,
-        body: renderTemplate("cancel-refused", {
+    await deps.jobs.enqueue(
+      replyJob(
+        source,
+        `reply:cancel:${source.commentId ?? source.number}`,
+        renderTemplate("cancel-refused", {
           author: source.author,
           requests: open.map((request) => ({ id: request.id, requester: request.requester })),
         }),
-      },
-    });
+      ),
+    );
     return;
   }
   for (const request of own) {

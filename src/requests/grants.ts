@@ -9,7 +9,7 @@ import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import type { ActiveGrant } from "./auto-approval.js";
-import type { RequestSource } from "./source.js";
+import { replyJob, type RequestSource } from "./source.js";
 
 /** The grant a command was recorded under, if it is still active at `now`. */
 export async function activeGrantOf(
@@ -91,17 +91,13 @@ export async function revokeFromComment(
     grants = own === null ? [] : [own];
   }
   if (grants.length === 0) {
-    await deps.jobs.enqueue({
-      kind: "reply",
-      installationId: source.installationId,
-      dedupeKey: `reply:revoke:${source.commentId ?? source.number}`,
-      payload: {
-        owner: source.owner,
-        repo: source.repo,
-        number: source.number,
-        body: renderTemplate("revoke-nothing", { resource, author: source.author }),
-      },
-    });
+    await deps.jobs.enqueue(
+      replyJob(
+        source,
+        `reply:revoke:${source.commentId ?? source.number}`,
+        renderTemplate("revoke-nothing", { resource, author: source.author }),
+      ),
+    );
     return;
   }
   for (const grant of grants) {

@@ -14,7 +14,7 @@ import { canRequest, type RepositoryPermission } from "../github/permissions.js"
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import type { RequestStore } from "../store/requests.js";
-import { sourceKey, type RequestSource } from "./source.js";
+import { replyJob, sourceKey, type RequestSource } from "./source.js";
 import type { CommandCheck, CheckCommand } from "./command-check.js";
 import type { ParsedCommand } from "../commands/parse.js";
 
@@ -53,17 +53,13 @@ async function refuse(
   reason: string,
   context: object,
 ): Promise<IntakeResult> {
-  await deps.jobs.enqueue({
-    kind: "reply",
-    installationId: source.installationId,
-    dedupeKey: `reply:${sourceKey(source)}`,
-    payload: {
-      owner: source.owner,
-      repo: source.repo,
-      number: source.number,
-      body: renderTemplate("intake-refused", { reason, ...context }),
-    },
-  });
+  await deps.jobs.enqueue(
+    replyJob(
+      source,
+      `reply:${sourceKey(source)}`,
+      renderTemplate("intake-refused", { reason, ...context }),
+    ),
+  );
   return { outcome: "refused", reason };
 }
 

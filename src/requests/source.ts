@@ -26,3 +26,16 @@ export function sourceKey(source: RequestSource): string {
   if (source.commentId !== null) return `repo:${source.repoId}:comment:${source.commentId}`;
   return `repo:${source.repoId}:${source.type}:${source.number}`;
 }
+
+/**
+ * A comment answering the thread a command came from, as a queued `reply` job. The dedupe
+ * key makes a redelivered webhook answer once.
+ */
+export function replyJob(source: RequestSource, dedupeKey: string, body: string) {
+  return {
+    kind: "reply",
+    installationId: source.installationId,
+    dedupeKey,
+    payload: { owner: source.owner, repo: source.repo, number: source.number, body },
+  };
+}
