@@ -116,7 +116,13 @@ export function workerWorld(database: Database, env: NodeJS.ProcessEnv): WorkerW
 /** A request as intake + approval leave it: `approved`, PR 42 at head111, check run 9001. */
 export async function seedApproved(
   world: WorkerWorld,
-  options: { policy: ResourcePolicy; command: string; sourceCommentId?: number },
+  options: {
+    policy: ResourcePolicy;
+    command: string;
+    sourceCommentId?: number;
+    /** Approved under this grant rather than by reviews. */
+    grantId?: number;
+  },
 ): Promise<RequestRecord> {
   const commentId = options.sourceCommentId ?? 5001;
   const check = await createCommandChecker(world.env)(options.command, options.policy);
@@ -142,6 +148,7 @@ export async function seedApproved(
       statusDetail: null,
       classification: check,
       policy: options.policy,
+      grantId: options.grantId ?? null,
       expiresAt: new Date(Date.now() + 3_600_000),
     },
     "alice",
@@ -173,6 +180,8 @@ export interface ReadsOptions {
   teams?: Record<string, string[]>;
   /** False when the re-check stops before reading reviews (the file is refused first). */
   reviewsRead?: boolean;
+  /** False for later runs of one Probot instance: it caches the installation token. */
+  tokenExchange?: boolean;
 }
 
 /** The reads of the fresh re-check, in the order the worker makes them. */
@@ -186,11 +195,8 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
     head: { sha: head, ref: "countersign/1" },
     base: { ref: "main" },
   };
-  scope
-    .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
-    .reply(201, { token: "test-token", expires_at: "2999-01-01T00:00:00Z", permissions: {} })
-    .get(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
-    .reply(200, pull);
+  if (options.tokenExchange !== false) mockToken(scope);
+  scope.get(`/repos/${OWNER}/${REPO}/pulls/${PR}`).reply(200, pull);
   if ((options.state ?? "open") !== "open") return scope;
   scope
     .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/files`)
