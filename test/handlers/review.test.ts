@@ -95,6 +95,21 @@ function mockStatusWrites(): {
   return { check: () => check, pull: () => pull };
 }
 
+/** The four writes that end a request that will not run: check, PR, final comment, label. */
+function mockCloseWrites(): void {
+  recorder.watch(
+    nock(API)
+      .patch(CHECK)
+      .reply(200, {})
+      .patch(PULL)
+      .reply(200, {})
+      .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
+      .reply(201, {})
+      .post(`/repos/${OWNER}/${REPO}/issues/42/labels`)
+      .reply(200, []),
+  );
+}
+
 function reads(): string[] {
   return recorder.calls
     .filter((call) => call.method === "GET")
@@ -405,17 +420,7 @@ describe("pushes to the request branch", () => {
   test("a push that turns the command into one the guardrails deny rejects the request", async () => {
     const request = await seedOpenRequest(harness.services);
     mockHeadMovedReads([FILE_PATH], "DROP TABLE users;");
-    recorder.watch(
-      nock(API)
-        .patch(CHECK)
-        .reply(200, {})
-        .patch(PULL)
-        .reply(200, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/labels`)
-        .reply(200, []),
-    );
+    mockCloseWrites();
     await deliver(
       "pull_request",
       pullRequestEvent({ action: "synchronize", headSha: "head222", sender: "mallory" }),
@@ -501,17 +506,7 @@ describe("cancelling", () => {
 
   test("/cancel by the requester on the source thread works too", async () => {
     const request = await seedOpenRequest(harness.services);
-    recorder.watch(
-      nock(API)
-        .patch(CHECK)
-        .reply(200, {})
-        .patch(PULL)
-        .reply(200, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/labels`)
-        .reply(200, []),
-    );
+    mockCloseWrites();
     await deliver(
       "issue_comment",
       issueCommentCreated({ body: "/cancel", login: "alice", issueNumber: 7, commentId: 6002 }),
