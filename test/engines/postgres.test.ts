@@ -4,15 +4,11 @@
  */
 import pg from "pg";
 import { PostgresEngine } from "../../src/engines/postgres.js";
+import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import type { ExecuteOptions, ExecutionOutcome } from "../../src/engines/types.js";
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL;
-const describeWithDb = DATABASE_URL ? describe : describe.skip;
-if (!DATABASE_URL) {
-  console.warn(
-    "TEST_DATABASE_URL is not set: the PostgreSQL engine tests against a real server are SKIPPED.",
-  );
-}
+const DATABASE_URL = TEST_SERVER_URL;
+const describeWithDb = describeWithServer("the PostgreSQL engine tests against a real server");
 
 const SCHEMA = `cs_engine_${process.pid}_${Date.now().toString(36)}`;
 

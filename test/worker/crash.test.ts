@@ -16,6 +16,7 @@
  * Without TEST_DATABASE_URL this test is skipped, loudly.
  */
 import nock from "nock";
+import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import pg from "pg";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -44,13 +45,10 @@ import {
   type WorkerWorld,
 } from "../helpers/worker.js";
 
-const TARGET = process.env.TEST_DATABASE_URL;
-const describeWithServer = TARGET ? describe : describe.skip;
-if (!TARGET) {
-  console.warn(
-    "TEST_DATABASE_URL is not set: the SIGKILL crash test (two processes sharing PostgreSQL) is SKIPPED.",
-  );
-}
+const TARGET = TEST_SERVER_URL;
+const describeWithTarget = describeWithServer(
+  "the SIGKILL crash tests (two processes sharing PostgreSQL)",
+);
 
 const ROOT = resolve(process.cwd());
 
@@ -133,7 +131,7 @@ async function fakeGitHub(fileContent: string): Promise<FakeGitHub> {
   return { server, port: (server.address() as AddressInfo).port, calls };
 }
 
-describeWithServer("a worker killed mid-run (separate process, SIGKILL)", () => {
+describeWithTarget("a worker killed mid-run (separate process, SIGKILL)", () => {
   const admin = new pg.Client({ connectionString: TARGET });
   const storeName = `countersign_crash_${randomBytes(5).toString("hex")}`;
   let storeUrl: string;

@@ -6,7 +6,7 @@
  */
 import nock from "nock";
 import type { Database } from "../../src/store/database.js";
-import { testDatabases } from "../helpers/databases.js";
+import { TEST_SERVER_URL, describeEachStoreWithServer } from "../helpers/real-server.js";
 import { recordCalls } from "../helpers/recorder.js";
 import {
   API,
@@ -26,11 +26,8 @@ import {
   type WorkerWorld,
 } from "../helpers/worker.js";
 
-const TARGET = process.env.TEST_DATABASE_URL;
-const describeWithTarget = TARGET ? describe.each(testDatabases()) : describe.skip.each([]);
-if (!TARGET) {
-  console.warn("TEST_DATABASE_URL is not set: the execution worker tests are SKIPPED.");
-}
+const TARGET = TEST_SERVER_URL;
+const describeWithTarget = describeEachStoreWithServer("the execution worker tests");
 
 const DUAL = resourcePolicy({
   approvals: { all_of: [{ team: "dba" }, { team: "security" }] },

@@ -6,6 +6,7 @@
  * real PostgreSQL at TEST_DATABASE_URL.
  */
 import nock from "nock";
+import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import type { Database } from "../../src/store/database.js";
 import { openDatabase } from "../../src/store/database.js";
 import { recordCalls } from "../helpers/recorder.js";
@@ -24,9 +25,8 @@ import {
   type WorkerWorld,
 } from "../helpers/worker.js";
 
-const TARGET = process.env.TEST_DATABASE_URL;
-const describeWithTarget = TARGET ? describe : describe.skip;
-if (!TARGET) console.warn("TEST_DATABASE_URL is not set: the grant execution tests are SKIPPED.");
+const TARGET = TEST_SERVER_URL;
+const describeWithTarget = describeWithServer("the grant execution tests");
 
 const POLICY = resourcePolicy({
   approvals: { all_of: [{ team: "dba" }, { team: "security" }] },

@@ -3,6 +3,7 @@
  * approved request up at once, because approving NOTIFYs. Skipped without TEST_DATABASE_URL.
  */
 import nock from "nock";
+import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import pg from "pg";
 import { randomBytes } from "node:crypto";
 import { createCommandChecker } from "../../src/requests/command-check.js";
@@ -21,11 +22,10 @@ import {
   type Scratch,
 } from "../helpers/worker.js";
 
-const TARGET = process.env.TEST_DATABASE_URL;
-const describeWithServer = TARGET ? describe : describe.skip;
-if (!TARGET) console.warn("TEST_DATABASE_URL is not set: the LISTEN/NOTIFY test is SKIPPED.");
+const TARGET = TEST_SERVER_URL;
+const describeWithTarget = describeWithServer("the LISTEN/NOTIFY tests");
 
-describeWithServer("wake-ups by LISTEN/NOTIFY", () => {
+describeWithTarget("wake-ups by LISTEN/NOTIFY", () => {
   const admin = new pg.Client({ connectionString: TARGET });
   const name = `countersign_notify_${randomBytes(5).toString("hex")}`;
   let url: string;
