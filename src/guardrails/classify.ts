@@ -1,19 +1,41 @@
 /** Entry points: classify a command in a resource's dialect. */
 import { classifyPostgresSync, loadPostgresParser, postgresParserLoaded } from "./postgres.js";
 import { classifyTsql } from "./tsql.js";
-import type { Classification, Dialect } from "./types.js";
+import type { Classification, ClassifyOptions, Dialect } from "./types.js";
 
 /** Loads the PostgreSQL parser (WASM). Idempotent; needed once before `classifyCommandSync`. */
 export async function loadGuardrails(): Promise<void> {
   if (!postgresParserLoaded()) await loadPostgresParser();
 }
 
-/** Synchronous classification; for PostgreSQL, `loadGuardrails()` must have resolved first. */
-export function classifyCommandSync(sql: string, dialect: Dialect): Classification {
-  return dialect === "postgres" ? classifyPostgresSync(sql) : classifyTsql(sql);
+/**
+ * Synchronous classification; for PostgreSQL, `loadGuardrails()` must have resolved first.
+ * Never throws: whatever the classifier cannot finish (a stack overflow on deeply nested
+ * input, a parser crash) becomes an unparsed verdict, which the guardrails deny unless the
+ * resource allows unparsed commands. Fail closed, never silent.
+ */
+export function classifyCommandSync(
+  sql: string,
+  dialect: Dialect,
+  options: ClassifyOptions = {},
+): Classification {
+  try {
+    return dialect === "postgres" ? classifyPostgresSync(sql, options) : classifyTsql(sql, options);
+  } catch (error) {
+    const reason = error instanceof RangeError ? "the command is nested too deeply" : String(error);
+    return {
+      ok: false,
+      dialect,
+      error: { message: `the guardrails could not finish reading the command (${reason})` },
+    };
+  }
 }
 
-export async function classifyCommand(sql: string, dialect: Dialect): Promise<Classification> {
+export async function classifyCommand(
+  sql: string,
+  dialect: Dialect,
+  options: ClassifyOptions = {},
+): Promise<Classification> {
   if (dialect === "postgres") await loadGuardrails();
-  return classifyCommandSync(sql, dialect);
+  return classifyCommandSync(sql, dialect, options);
 }

@@ -16,7 +16,7 @@ import {
   strongerKind,
   type StatementDraft,
 } from "./text.js";
-import type { Classification, StatementInfo } from "./types.js";
+import type { Classification, ClassifyOptions, StatementInfo } from "./types.js";
 
 type JsonObject = { [key: string]: unknown };
 
@@ -785,7 +785,7 @@ function errorAt(sql: string, message: string, position: number | undefined): Cl
 }
 
 /** Classifies a PostgreSQL command. Requires `loadPostgresParser()` to have resolved. */
-export function classifyPostgresSync(sql: string): Classification {
+export function classifyPostgresSync(sql: string, _options: ClassifyOptions = {}): Classification {
   if (!loaded) throw new Error("call loadGuardrails() before classifying synchronously");
   if (sql.trim() === "") return errorAt(sql, "the command is empty", undefined);
   let tree: unknown;

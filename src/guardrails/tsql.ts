@@ -31,7 +31,7 @@ import {
 } from "./text.js";
 import { splitTsqlBatches } from "./tsql-batches.js";
 import { tokenizeTsql, type TsqlToken } from "./tsql-tokenize.js";
-import type { Classification, StatementInfo } from "./types.js";
+import type { Classification, ClassifyOptions, StatementInfo } from "./types.js";
 
 class TsqlError extends Error {
   constructor(
@@ -1353,7 +1353,7 @@ function errorResult(sql: string, message: string, position: number): Classifica
 }
 
 /** Classifies a T-SQL command (possibly several GO batches). */
-export function classifyTsql(sql: string): Classification {
+export function classifyTsql(sql: string, _options: ClassifyOptions = {}): Classification {
   const batches = splitTsqlBatches(sql);
   const lines = new LineCounter(sql);
   const statements: StatementInfo[] = [];

@@ -28,6 +28,12 @@ export interface StatementInfo {
   /** Functions / procedures called (lowercased unless quoted), so reviewers see them. */
   functions: string[];
   flags: StatementFlag[];
+  /**
+   * Why this statement can never run through Countersign, whatever the resource's rules say:
+   * it would change how the server reads the rest of the command (a pinned setting) or end
+   * the worker's transaction (COMMIT, ROLLBACK …). Any refusal denies the whole command.
+   */
+  refusal?: string;
   /** One short human reason per flag (e.g. `calls pg_terminate_backend`). */
   reasons: Partial<Record<StatementFlag, string>>;
   /** Whitespace-collapsed excerpt of the statement, at most 200 characters. */
@@ -61,6 +67,16 @@ export type Classification =
       multipleStatements: boolean;
     }
   | { ok: false; dialect: Dialect; error: ClassificationError };
+
+/**
+ * Knobs an operator sets per resource on the server. `readFunctions` extends the built-in
+ * list of functions known to be free of side effects (lower-case, optionally
+ * schema-qualified: `my_report`, `reporting.totals`), so a read that calls them can still
+ * be `read`.
+ */
+export interface ClassifyOptions {
+  readFunctions?: readonly string[];
+}
 
 export interface GuardrailHit {
   /** A built-in rule name, `unparsed`, or a custom rule's name. */

@@ -140,6 +140,23 @@ function hitsFor(
   return hits;
 }
 
+/** Statements no resource may run, whatever its deny list says (see StatementInfo.refusal). */
+function refusalHits(classification: Classification): GuardrailHit[] {
+  if (!classification.ok) return [];
+  return classification.statements.flatMap((statement) =>
+    statement.refusal === undefined
+      ? []
+      : [
+          {
+            rule: "refused",
+            custom: false,
+            statement: statementRef(statement),
+            message: `Statement ${statement.index + 1} (line ${statement.line}): ${capitalise(statement.refusal)}. Countersign never runs this on any resource: it would change how the server reads the rest of the command or end the transaction the worker runs it in. Remove it; the worker already runs each command in one transaction with fixed settings.`,
+          },
+        ],
+  );
+}
+
 /**
  * Evaluates a resource's guardrails. Custom rules are case-insensitive regular
  * expressions, matched against the command with comments replaced by a space *and*
@@ -176,6 +193,7 @@ export function evaluateGuardrails(
     }
   }
 
+  denied.push(...refusalHits(classification));
   const seen = new Set<string>();
   for (const rule of policy.deny) {
     const key = ruleKey(rule);
