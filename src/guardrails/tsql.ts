@@ -19,7 +19,7 @@ import {
   MSSQL_DANGEROUS_SET_OPTIONS,
   mssqlAdminProcedure,
   mssqlReadProcedure,
-} from "./danger.js";
+} from "./tsql-danger.js";
 import {
   LineCounter,
   finishStatement,
