@@ -35,7 +35,12 @@ export function onSynchronize(deps: PullRequestHandlerDeps) {
       requestId: request.id,
       // Per delivery: pushes A→B→A→B are four head moves, not two.
       dedupeKey: `head:${request.id}:${context.id}`,
-      payload: { headSha: payload.pull_request.head.sha, pusher: payload.sender.login },
+      payload: {
+        headSha: payload.pull_request.head.sha,
+        pusher: payload.sender.login,
+        // A bot or an app pushed: the human behind its token is unknown.
+        pusherIsBot: isBot(payload.sender),
+      },
     });
   };
 }

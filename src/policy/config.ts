@@ -48,7 +48,7 @@ const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 const TEAM_REF = /^(?:[A-Za-z0-9][A-Za-z0-9-]*\/)?[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-const durationString = (label: string) =>
+export const durationString = (label: string) =>
   z
     .string()
     .refine((value) => parseDuration(value) !== null, {
@@ -74,7 +74,7 @@ const groupSchema = z
 
 const APPROVALS_SHAPE = 'approvals must be "none", { all_of: [groups] } or { any_of: [groups] }';
 
-const approvalsSchema = z.union(
+export const approvalsSchema = z.union(
   [
     z.literal("none"),
     z.strictObject({ all_of: z.array(groupSchema).min(1, "all_of needs at least one group") }),
@@ -98,16 +98,17 @@ const customRuleSchema = z.strictObject({
   ),
 });
 
-const ruleRefSchema = z.union([z.enum(GUARDRAIL_RULES), customRuleSchema]);
+export const ruleRefSchema = z.union([z.enum(GUARDRAIL_RULES), customRuleSchema]);
 
-const guardrailsSchema = z.strictObject({
-  deny: z.array(ruleRefSchema).default([]),
-  warn: z.array(ruleRefSchema).default([]),
+export const guardrailsShape = {
+  deny: z.array(ruleRefSchema).optional(),
+  warn: z.array(ruleRefSchema).optional(),
   max_affected_rows: z.number().int().min(0).optional(),
-  allow_unparsed: z.boolean().default(false),
-});
+  allow_unparsed: z.boolean().optional(),
+};
+const guardrailsSchema = z.strictObject(guardrailsShape);
 
-const jitSchema = z.union([
+export const jitSchema = z.union([
   z.literal(false),
   z.strictObject({
     max_duration: durationString("jit.max_duration").optional(),
@@ -142,7 +143,13 @@ const configSchema = z.strictObject({
       },
       { message: "two resource names map to the same database (e.g. prod-db and prod_db)" },
     ),
-  audit_branch: z.string().min(1).optional(),
+  audit_branch: z
+    .unknown()
+    .optional()
+    .refine((value) => value === undefined, {
+      message:
+        "audit_branch belongs to the server file (countersign.server.yml) now: a repository cannot choose where its audit commits go",
+    }),
 });
 
 export type ApprovalGroupInput = z.infer<typeof groupSchema>;
@@ -155,10 +162,17 @@ export interface ApprovalGroup {
   min: number;
 }
 
+/**
+ * `any_of_all` is what a server floor and a repository rule make together when either has
+ * alternatives: every group of both rules is listed in `groups` (so reviewers, team reads
+ * and eligibility see them all), and the rule holds when all groups of at least one
+ * alternative (indices into `groups`) are satisfied by distinct people.
+ */
 export type ApprovalRule =
   | { mode: "none" }
   | { mode: "all_of"; groups: ApprovalGroup[] }
-  | { mode: "any_of"; groups: ApprovalGroup[] };
+  | { mode: "any_of"; groups: ApprovalGroup[] }
+  | { mode: "any_of_all"; groups: ApprovalGroup[]; alternatives: number[][] };
 
 export type GuardrailRuleRef = GuardrailRuleName | { name: string; pattern: string };
 
@@ -167,6 +181,11 @@ export interface GuardrailPolicy {
   warn: GuardrailRuleRef[];
   maxAffectedRows?: number;
   allowUnparsed: boolean;
+  /**
+   * Functions the server's operator declares free of side effects, beyond the built-in
+   * list (server file only: a repository cannot widen what counts as a read).
+   */
+  readFunctions?: string[];
 }
 
 export interface JitPolicy {
@@ -183,11 +202,12 @@ export interface ResourcePolicy {
   output: "table" | "summary" | "none";
   /** null when `jit: false`. */
   jit: JitPolicy | null;
+  /** The branch request PRs merge into (server file only); unset: the default branch. */
+  auditBranch?: string;
 }
 
 export interface CountersignConfig {
   resources: Record<string, ResourcePolicy>;
-  auditBranch?: string;
 }
 
 export interface ConfigProblem {
@@ -209,7 +229,7 @@ function normaliseGroup(group: z.infer<typeof groupSchema>): ApprovalGroup {
   return { key: `users:${users.join(",")}`, users, min: group.min };
 }
 
-function normaliseApprovals(approvals: z.infer<typeof approvalsSchema>): ApprovalRule {
+export function normaliseApprovals(approvals: z.infer<typeof approvalsSchema>): ApprovalRule {
   if (approvals === "none") return { mode: "none" };
   if ("all_of" in approvals)
     return { mode: "all_of", groups: approvals.all_of.map(normaliseGroup) };
@@ -230,7 +250,10 @@ function formatPath(path: readonly PropertyKey[]): string {
  * branch's complaint; the branch that got furthest into the value is the one the author
  * meant (`all_of` with a bad `min`), so only its issues are reported.
  */
-function explainIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): ConfigProblem[] {
+export function explainIssue(
+  issue: z.core.$ZodIssue,
+  prefix: readonly PropertyKey[],
+): ConfigProblem[] {
   const path = [...prefix, ...issue.path];
   if (issue.code === "invalid_union") {
     const deepest = issue.errors
@@ -242,6 +265,19 @@ function explainIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): 
     return issue.issues.map((inner) => ({ path: formatPath(path), message: inner.message }));
   }
   return [{ path: formatPath(path), message: issue.message }];
+}
+
+/** A `guardrails` key as written → the policy; absent, or without `deny`: the default denies. */
+export function normaliseGuardrails(
+  guardrails: z.input<typeof guardrailsSchema> | undefined,
+): GuardrailPolicy {
+  if (guardrails === undefined) return { deny: [...DEFAULT_DENY], warn: [], allowUnparsed: false };
+  return {
+    deny: guardrails.deny === undefined ? [...DEFAULT_DENY] : [...guardrails.deny],
+    warn: [...(guardrails.warn ?? [])],
+    maxAffectedRows: guardrails.max_affected_rows,
+    allowUnparsed: guardrails.allow_unparsed ?? false,
+  };
 }
 
 /** Validates a parsed configuration object (as `context.config` returns it). */
@@ -274,46 +310,29 @@ export function parseConfig(raw: unknown): ConfigResult {
       approvals,
       autoApprove: resource.auto_approve,
       timeoutMs: resource.timeout ?? DEFAULT_TIMEOUT_MS,
-      guardrails:
-        resource.guardrails === undefined
-          ? { deny: [...DEFAULT_DENY], warn: [], allowUnparsed: false }
-          : {
-              deny: resource.guardrails.deny,
-              warn: resource.guardrails.warn,
-              maxAffectedRows: resource.guardrails.max_affected_rows,
-              allowUnparsed: resource.guardrails.allow_unparsed,
-            },
+      guardrails: normaliseGuardrails(resource.guardrails),
       output: resource.output,
       jit,
     };
   }
   return {
     ok: true,
-    config: { resources, auditBranch: parsed.data.audit_branch },
+    config: { resources },
   };
 }
 
 /**
- * Whether a repository may use a resource. A server's databases are the server's, not the
- * repository's: `COUNTERSIGN_RESOURCE_<NAME>_REPOS` (comma-separated `owner/repo`, `owner/*`)
- * limits which repositories' configurations may name it. Unset: every installed repository.
+ * A repository's rules as the effective policy needs them: no file at all is fine (the
+ * server's floor alone governs); a file that is there must be valid.
  */
-export function resourceAvailableTo(
-  resource: string,
-  owner: string,
-  repo: string,
-  env: NodeJS.ProcessEnv,
-): boolean {
-  const list = env[resourceUrlVariable(resource).replace(/_URL$/, "_REPOS")];
-  if (list === undefined || list.trim() === "") return true;
-  const full = `${owner}/${repo}`.toLowerCase();
-  return list
-    .split(",")
-    .map((entry) => entry.trim().toLowerCase())
-    .some(
-      (entry) =>
-        entry === full || (entry.endsWith("/*") && entry.slice(0, -2) === owner.toLowerCase()),
-    );
+export function parseRepositoryRules(
+  raw: unknown,
+):
+  | { ok: true; resources: Record<string, ResourcePolicy> }
+  | { ok: false; problems: ConfigProblem[] } {
+  if (raw === null || raw === undefined) return { ok: true, resources: {} };
+  const parsed = parseConfig(raw);
+  return parsed.ok ? { ok: true, resources: parsed.config.resources } : parsed;
 }
 
 /** Environment variable holding a resource's connection URL: prod-db → COUNTERSIGN_RESOURCE_PROD_DB_URL. */

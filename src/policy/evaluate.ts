@@ -184,8 +184,54 @@ function groupMembers(
   return { has: (lower) => lowered.has(lower), all: lowered };
 }
 
+/**
+ * A rule of alternatives (a server floor and a repository rule together): each alternative
+ * is judged as an all_of with four-eyes matching; the request is approved when one holds.
+ * Rejections, stale and ignored reviews are read over every group, so a "no" from anyone
+ * eligible anywhere in the rule still rejects. The progress shown is the alternative that
+ * is approved, or else the one closest to it.
+ */
+function evaluateAlternatives(
+  input: EvaluationInput,
+  rule: Extract<ApprovalRule, { mode: "any_of_all" }>,
+): Evaluation {
+  const overall = evaluateApprovals({ ...input, rule: { mode: "any_of", groups: rule.groups } });
+  const candidates = rule.alternatives.map((indices) =>
+    evaluateApprovals({
+      ...input,
+      rule: {
+        mode: "all_of",
+        groups: indices.flatMap((index) => {
+          const group = rule.groups[index];
+          return group === undefined ? [] : [group];
+        }),
+      },
+    }),
+  );
+  const missing = (evaluation: Evaluation) =>
+    evaluation.groups.reduce((sum, group) => sum + group.missing, 0);
+  const best =
+    candidates.find((candidate) => candidate.status !== "pending") ??
+    [...candidates].sort((a, b) => missing(a) - missing(b))[0];
+  if (best === undefined) return overall;
+  const status =
+    overall.rejections.length > 0
+      ? "rejected"
+      : best.status === "approved"
+        ? "approved"
+        : "pending";
+  return {
+    ...best,
+    status,
+    rejections: overall.rejections,
+    stale: overall.stale,
+    ignored: overall.ignored,
+  };
+}
+
 export function evaluateApprovals(input: EvaluationInput): Evaluation {
   const { rule } = input;
+  if (rule.mode === "any_of_all") return evaluateAlternatives(input, rule);
   if (rule.mode === "none") {
     return {
       status: "approved",

@@ -44,7 +44,9 @@ export function dialectOf(resource: string, env: NodeJS.ProcessEnv): "postgres" 
 export function createCommandChecker(env: NodeJS.ProcessEnv): CheckCommand {
   return async (command, resource) => {
     const dialect = dialectOf(resource.name, env);
-    const classification = await classifyCommand(command, dialect);
+    const classification = await classifyCommand(command, dialect, {
+      readFunctions: resource.guardrails.readFunctions ?? [],
+    });
     const verdict = evaluateGuardrails(classification, resource.guardrails, command);
     const toView = (hit: GuardrailHit): RuleHitView => ({
       rule: hit.rule,

@@ -5,6 +5,7 @@
  * would slip other changes into the audit branch.
  */
 import type { ResourcePolicy } from "../policy/config.js";
+import { isBotLogin } from "../policy/evaluate.js";
 import type { GitHub } from "../github/client.js";
 import { createApprovalCheck } from "../github/request-pr.js";
 import { fileAtRef, listPullFiles, pullRequestState } from "../github/execution.js";
@@ -22,6 +23,7 @@ export async function onHeadMoved(
   requestId: number,
   reportedSha: string,
   pusher: string,
+  pusherIsBot = false,
 ): Promise<void> {
   const request = await deps.store.get(requestId);
   if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
@@ -34,6 +36,18 @@ export async function onHeadMoved(
   // A grant covers only its grantee's own command: once someone else wrote the file, the
   // command needs the resource's normal approval.
   const grantId = pusher.toLowerCase() === request.requester.toLowerCase() ? request.grantId : null;
+
+  // Countersign itself never pushes to a request branch after opening it, so a push by any
+  // bot or app (GitHub Actions, another app's token) hides the person who made it: that
+  // person might be a reviewer, who would then approve their own SQL. End the request.
+  if (isBotLogin(pusher, pusherIsBot)) {
+    await deps.store.patch(request.id, { headSha, pushers, grantId });
+    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+      actor: pusher,
+      detail: `${pusher} (a bot or app) pushed to the request branch; the person behind its token is unknown, so no approval can be trusted. To change the command, the requester pushes it themselves or comments a new /run`,
+    });
+    return;
+  }
 
   const files = await listPullFiles(github, repo, request.prNumber);
   const strays = files.filter((file) => file !== request.filePath);

@@ -3,12 +3,9 @@
  * Runs inside the webhook handler, so it only reads from GitHub (configuration, the
  * requester's permission) and records; every GitHub write happens later in a job.
  */
-import {
-  parseConfig,
-  resourceAvailableTo,
-  type ConfigProblem,
-  type ResourcePolicy,
-} from "../policy/config.js";
+import { parseRepositoryRules, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
+import { effectivePolicy } from "../policy/effective-policy.js";
+import { resourceFor, resourcesAvailableTo, type ServerConfig } from "../policy/server-config.js";
 import { formatDuration } from "../policy/duration.js";
 import { canRequest, type RepositoryPermission } from "../github/permissions.js";
 import { renderTemplate } from "../render/templates.js";
@@ -25,6 +22,7 @@ export interface IntakeDeps {
   jobs: JobQueue;
   checkCommand: CheckCommand;
   env: NodeJS.ProcessEnv;
+  serverConfig: ServerConfig;
   now(): Date;
 }
 
@@ -71,12 +69,14 @@ export async function refuseInvalidCommand(
   return refuse(deps, source, "invalid", { verb: parsed.verb, problem: parsed.problem });
 }
 
-/** Loads and validates the configuration; problems are reported with the path in the file. */
-async function loadPolicy(
+/**
+ * Loads and validates the repository's file; problems are reported with the path in the
+ * file. No file at all is fine: the server's floor alone then governs.
+ */
+async function loadRepositoryRules(
   reads: IntakeReads,
 ): Promise<
-  | { ok: true; resources: Record<string, ResourcePolicy>; auditBranch?: string }
-  | { ok: false; problems: ConfigProblem[] }
+  { ok: true; resources: Record<string, ResourcePolicy> } | { ok: false; problems: ConfigProblem[] }
 > {
   let raw: unknown;
   try {
@@ -87,15 +87,12 @@ async function loadPolicy(
     }
     throw error;
   }
-  const parsed = parseConfig(raw);
-  return parsed.ok
-    ? { ok: true, resources: parsed.config.resources, auditBranch: parsed.config.auditBranch }
-    : parsed;
+  return parseRepositoryRules(raw);
 }
 
 interface Admitted {
+  /** The effective policy: the server's floor tightened by the repository's rule. */
   resource: ResourcePolicy;
-  auditBranch?: string;
 }
 
 /**
@@ -122,30 +119,29 @@ async function admit(
       result: await refuse(deps, source, "permission", { requester: source.author, permission }),
     };
   }
-  const policy = await loadPolicy(reads);
-  if (!policy.ok) {
+  // The server decides which resources exist for this repository; the refusal never says
+  // whether a resource exists elsewhere.
+  const server = resourceFor(deps.serverConfig, resourceName, source.owner, source.repo);
+  if (server === undefined) {
     return {
       ok: false,
-      result: await refuse(deps, source, "config", { problems: policy.problems }),
-    };
-  }
-  const resource = policy.resources[resourceName];
-  if (resource === undefined) {
-    return {
-      ok: false,
-      result: await refuse(deps, source, "unknown_resource", {
+      result: await refuse(deps, source, "not_available", {
         resource: resourceName,
-        configured: Object.keys(policy.resources).sort(),
+        available: resourcesAvailableTo(deps.serverConfig, source.owner, source.repo),
       }),
     };
   }
-  if (!resourceAvailableTo(resource.name, source.owner, source.repo, deps.env)) {
+  const rules = await loadRepositoryRules(reads);
+  if (!rules.ok) {
     return {
       ok: false,
-      result: await refuse(deps, source, "not_available", { resource: resource.name }),
+      result: await refuse(deps, source, "config", { problems: rules.problems }),
     };
   }
-  return { ok: true, admitted: { resource, auditBranch: policy.auditBranch } };
+  const repository = Object.hasOwn(rules.resources, server.name)
+    ? rules.resources[server.name]
+    : undefined;
+  return { ok: true, admitted: { resource: effectivePolicy(server.floor, repository) } };
 }
 
 /** The fields of a new request that come from its source. */
@@ -173,7 +169,7 @@ function openRequestJob(source: RequestSource, requestId: number, admitted: Admi
     requestId,
     dedupeKey: `open:${requestId}`,
     // The request PR targets the audit branch: merging it is the audit record.
-    payload: { baseBranch: admitted.auditBranch ?? source.defaultBranch },
+    payload: { baseBranch: admitted.resource.auditBranch ?? source.defaultBranch },
   };
 }
 

@@ -23,9 +23,10 @@ const LEGAL_MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
   // approved → pending/rejected: a later review or the re-check just before execution
   // found that the rule no longer holds.
   approved: ["running", "pending", "rejected", "cancelled", "expired"],
-  // running → pending/rejected: the worker's fresh re-check, made after claiming and before
-  // anything is executed, found the rule no longer holds (or the PR no longer fits).
-  running: ["succeeded", "failed", "unknown", "pending", "rejected"],
+  // running → pending/rejected/expired: the worker's fresh re-check, made after claiming and
+  // before anything is executed, found the rule no longer holds (or the PR no longer fits,
+  // or the approval outlived the resource's timeout).
+  running: ["succeeded", "failed", "unknown", "pending", "rejected", "expired"],
   succeeded: [],
   failed: [],
   unknown: [],

@@ -14,13 +14,23 @@ import { JobRunner } from "../worker/job-runner.js";
 import { jobHandlers } from "../worker/jobs.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import type { GitHub } from "../github/client.js";
+import { loadServerConfig } from "./server-config-file.js";
+
+// Before anything listens: a bad server file stops the app with the path and the problems.
+const server = loadServerConfig(process.env);
 
 await run(async (app) => {
   const database = await openDatabase({
     url: process.env.DATABASE_URL,
     embeddedPath: process.env.COUNTERSIGN_DATA_DIR,
   });
-  const services = createServices(database, process.env);
+  const services = createServices(database, process.env, server.config);
+  if (!server.found) {
+    app.log.warn(
+      { path: server.path },
+      "no server file: no resource exists until countersign.server.yml (or COUNTERSIGN_CONFIG) declares one",
+    );
+  }
   await createApp(services)(app, { cwd: process.cwd(), addHandler: () => undefined });
   const runner = new JobRunner(
     services.jobs,

@@ -7,6 +7,7 @@ import { JobQueue } from "../store/jobs.js";
 import { RequestStore } from "../store/requests.js";
 import { TeamCache } from "../store/team-cache.js";
 import { createCommandChecker, type CheckCommand } from "../requests/command-check.js";
+import type { ServerConfig } from "../policy/server-config.js";
 
 export interface Services {
   database: Database;
@@ -14,12 +15,18 @@ export interface Services {
   jobs: JobQueue;
   teams: TeamCache;
   checkCommand: CheckCommand;
-  /** The server's environment: resource URLs and which repositories may use them. */
+  /** The server's environment: resource URLs. */
   env: NodeJS.ProcessEnv;
+  /** The server file: which resources exist, for which repositories, and their floors. */
+  serverConfig: ServerConfig;
   now(): Date;
 }
 
-export function createServices(database: Database, env: NodeJS.ProcessEnv): Services {
+export function createServices(
+  database: Database,
+  env: NodeJS.ProcessEnv,
+  serverConfig: ServerConfig,
+): Services {
   return {
     database,
     store: new RequestStore(database.knex),
@@ -27,6 +34,7 @@ export function createServices(database: Database, env: NodeJS.ProcessEnv): Serv
     teams: new TeamCache(database.knex),
     checkCommand: createCommandChecker(env),
     env,
+    serverConfig,
     now: () => new Date(),
   };
 }

@@ -12,6 +12,7 @@ import type { GitHub } from "../github/client.js";
 import { openDatabase } from "../store/database.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import { createServices } from "./services.js";
+import { loadServerConfig } from "./server-config-file.js";
 
 const env = process.env;
 
@@ -29,13 +30,14 @@ if (!env.APP_ID || Number.isNaN(Number(env.APP_ID))) {
   process.exit(1);
 }
 
+const server = loadServerConfig(env);
 const probot = createProbot({ env });
 // Probot builds its logger while it initialises; app-level auth waits for that (no request).
 await probot.auth();
 const log = probot.log;
 
 const database = await openDatabase({ url: env.DATABASE_URL });
-const services = createServices(database, env);
+const services = createServices(database, env, server.config);
 const executor = createExecutor(
   {
     ...services,

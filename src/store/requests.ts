@@ -455,7 +455,9 @@ export class RequestStore {
   /** Pending requests whose deadline has passed, for the expiry sweep. */
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
-      .whereIn("status", ["pending"])
+      // An approval does not outlive the timeout either: a command approved last week must
+      // not run after a worker outage.
+      .whereIn("status", ["pending", "approved"])
       .andWhere("expires_at", "<=", now)
       .orderBy("id")
       .limit(limit)) as Row[];

@@ -25,7 +25,11 @@ import {
   postResultComments,
   pullRequestState,
 } from "../github/execution.js";
-import { resourceAvailableTo, resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
+import { CONFIG_PATH, resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
+import { effectivePolicy, stricterPolicy } from "../policy/effective-policy.js";
+import { resourceFor, type ServerConfig } from "../policy/server-config.js";
+import { canRequest, getRepositoryPermission } from "../github/permissions.js";
+import { readRepositoryRules } from "../github/repository-config.js";
 import { auditCommit, resultTrailer, type AuditResult } from "../render/commit-message.js";
 import { outputDigest, renderResultComment, type ResultView } from "../render/result.js";
 import { renderTemplate } from "../render/templates.js";
@@ -72,6 +76,7 @@ export interface ExecuteDeps {
   teams: TeamCache;
   checkCommand: CheckCommand;
   env: NodeJS.ProcessEnv;
+  serverConfig: ServerConfig;
   log: Logger;
   limits: ExecutionLimits;
   now(): Date;
@@ -85,7 +90,7 @@ export interface Claim {
 
 export type ExecutionEnd =
   /** Nothing was executed. */
-  | { executed: false; status: "pending" | "rejected" | "approved" | "lost" }
+  | { executed: false; status: "pending" | "rejected" | "expired" | "approved" | "lost" }
   | { executed: true; status: "succeeded" | "failed" | "unknown"; recorded: boolean };
 
 /** What `requests.result` holds: counts, never rows or cell values. */
@@ -118,6 +123,37 @@ type Passed = {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * The policy the worker holds the request to (DESIGN §1.3): the stricter of the policy
+ * frozen at intake and the one in force now (the server file as loaded, the repository
+ * file on its default branch now). A policy that cannot be read now is a reason to wait.
+ */
+async function currentPolicy(
+  deps: ExecuteDeps,
+  github: GitHub,
+  request: RequestRecord,
+): Promise<{ policy: ResourcePolicy } | Refusal> {
+  const frozen = request.policy as ResourcePolicy;
+  const server = resourceFor(deps.serverConfig, request.resource, request.owner, request.repo);
+  if (server === undefined) {
+    return {
+      to: "rejected",
+      reason: `${request.resource} is not available to ${request.owner}/${request.repo} on this server any more.`,
+    };
+  }
+  const rules = await readRepositoryRules(github, { owner: request.owner, repo: request.repo });
+  if (!rules.ok) {
+    return {
+      to: "pending",
+      reason: `the repository's ${CONFIG_PATH} cannot be used now (${rules.problems
+        .map((problem) => `${problem.path}: ${problem.message}`)
+        .join("; ")}).`,
+    };
+  }
+  const now = effectivePolicy(server.floor, rules.resources[request.resource]);
+  return { policy: stricterPolicy(frozen, now) };
+}
+
 /** The re-check: every read fresh from GitHub, every doubt a refusal. */
 async function recheck(
   deps: ExecuteDeps,
@@ -126,11 +162,22 @@ async function recheck(
 ): Promise<Passed | Refusal> {
   const repo = { owner: request.owner, repo: request.repo };
   const prNumber = request.prNumber as number;
-  const policy = request.policy as ResourcePolicy;
-  if (!resourceAvailableTo(request.resource, request.owner, request.repo, deps.env)) {
+  if (request.expiresAt !== null && request.expiresAt <= deps.now()) {
+    return {
+      to: "expired",
+      reason: "its approval is older than the resource's timeout; ask again with a new `/run`.",
+    };
+  }
+  const current = await currentPolicy(deps, github, request);
+  if ("to" in current) return current;
+  const { policy } = current;
+  // Write permission is checked now, not only at intake: someone removed since must not
+  // have their command run.
+  const permission = await getRepositoryPermission(github, repo, request.requester);
+  if (!canRequest(permission)) {
     return {
       to: "rejected",
-      reason: `${request.resource} is not available to ${request.owner}/${request.repo} on this server.`,
+      reason: `${request.requester} no longer has write permission on ${request.owner}/${request.repo} (now ${permission}).`,
     };
   }
   const pull = await pullRequestState(github, repo, prNumber);
@@ -153,7 +200,7 @@ async function recheck(
   const sources = { github, store: deps.store, teams: deps.teams };
   // Reviews are read fresh even when none are needed: a "no" from an eligible reviewer
   // stops an auto-approved or granted command too.
-  const fresh = await evaluateRequest(sources, request, { fresh: true });
+  const fresh = await evaluateRequest(sources, { ...request, policy }, { fresh: true });
   // evaluateRequest read the head again; a push in between is caught here too.
   if (fresh.headSha !== pull.headSha) {
     return (
@@ -394,15 +441,16 @@ async function refuse(
         autoApproval: null,
         notes: [`The check just before execution found that ${refusal.reason}`],
       }),
-      refusal.to === "rejected" ? { conclusion: "failure", close: true } : {},
+      refusal.to === "pending" ? {} : { conclusion: "failure", close: true },
     );
     await postComment(
       github,
       repo,
       prNumber,
-      renderTemplate(refusal.to === "rejected" ? "execution-refused" : "execution-deferred", {
+      renderTemplate(refusal.to === "pending" ? "execution-deferred" : "execution-refused", {
         id: request.id,
         reason: refusal.reason,
+        expired: refusal.to === "expired",
       }),
     );
   } catch (error) {

@@ -11,6 +11,7 @@
  * - Stop: no new claims; running commands get until the deadline, then are aborted (the
  *   engine rolls back and the request is recorded `failed`).
  */
+import type { ServerConfig } from "../policy/server-config.js";
 import { randomUUID } from "node:crypto";
 import type { GitHub } from "../github/client.js";
 import type { CheckCommand } from "../requests/command-check.js";
@@ -31,6 +32,8 @@ export interface ExecutorDeps {
   teams: TeamCache;
   checkCommand: CheckCommand;
   env: NodeJS.ProcessEnv;
+  /** The server file: re-read per execution through this object, never from a repository. */
+  serverConfig: ServerConfig;
   log: Logger;
   githubFor(installationId: number): Promise<GitHub>;
   /** Starts LISTENing (shared PostgreSQL only); called by `start`. */
@@ -224,6 +227,7 @@ export class Executor {
         teams: this.deps.teams,
         checkCommand: this.deps.checkCommand,
         env: this.deps.env,
+        serverConfig: this.deps.serverConfig,
         log: this.deps.log,
         limits: this.limits,
         now: this.deps.now ?? (() => new Date()),

@@ -42,6 +42,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
         requestId(job),
         String(job.payload.headSha),
         String(job.payload.pusher),
+        job.payload.pusherIsBot === true,
       ),
     cancel: async (job, github) => {
       const request = await store.get(requestId(job));
@@ -77,7 +78,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
       }),
     grant_tick: (job, github) => tickGrant(services, github, requestId(job)),
     expire: async (job, github) => {
-      await closeRequest(store, github, requestId(job), ["pending"], "expired", {
+      await closeRequest(store, github, requestId(job), ["pending", "approved"], "expired", {
         actor: APP_ACTOR,
         detail: "not approved within the resource's timeout",
         retrying: job.attempts > 1,

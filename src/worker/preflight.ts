@@ -10,7 +10,7 @@ import type { CommandCheck } from "../requests/command-check.js";
 import type { RequestRecord } from "../store/requests.js";
 import { approverLabels } from "../render/commit-message.js";
 
-export type Refusal = { to: "pending" | "rejected"; reason: string };
+export type Refusal = { to: "pending" | "rejected" | "expired"; reason: string };
 
 /** Who or what approved the command, as the audit commit and result comment show it. */
 export interface ApprovalBasis {

@@ -17,6 +17,7 @@ import {
   issueOpened,
 } from "../helpers/payloads.js";
 import { recordCalls } from "../helpers/recorder.js";
+import { serverConfig } from "../helpers/server-floor.js";
 
 const CONFIG = `
 resources:
@@ -305,17 +306,26 @@ describe("intake refusals: a clear comment and no request", () => {
     expect(Number(count?.n)).toBe(0);
   }
 
-  test("an unknown resource lists the configured ones", async () => {
-    mockIntakeReads();
+  test("a resource the server does not declare lists the ones available here", async () => {
+    // The server decides before the repository's file is read: no configuration read.
+    mockPermission(mockInstallationToken(nock(API)), OWNER, REPO, "alice", "write");
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod SELECT 1" }));
-    await expectRefusal(/no resource named `prod`.*configured: `prod-db`, `staging-db`/);
+    await expectRefusal(
+      /`prod` is not available to this repository.*Available here: `no-jit-db`, `prod-db`, `replica`, `staging-db`/,
+    );
   });
 
-  test("a resource the server keeps for other repositories", async () => {
-    harness = createHarness(database, { COUNTERSIGN_RESOURCE_PROD_DB_REPOS: "acme/infra" });
-    mockIntakeReads();
+  test("a resource the server keeps for other repositories is not available, and not named", async () => {
+    harness = createHarness(
+      database,
+      {},
+      serverConfig({ "prod-db": { repos: ["acme/infra"], approvals: "none" } }),
+    );
+    mockPermission(mockInstallationToken(nock(API)), OWNER, REPO, "alice", "write");
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db SELECT 1" }));
-    await expectRefusal(/`prod-db` is not available to this repository/);
+    await expectRefusal(
+      /`prod-db` is not available to this repository.*No resource is available here yet/,
+    );
   });
 
   test("an empty command", async () => {
@@ -363,7 +373,17 @@ describe("intake refusals: a clear comment and no request", () => {
     await expectRefusal(/`\(file\)`: the file is not valid YAML/);
   });
 
-  test("a missing configuration file (and no organisation default)", async () => {
+  test("no repository file (and no organisation default): the server's floor alone governs", async () => {
+    harness = createHarness(
+      database,
+      {},
+      serverConfig({
+        "prod-db": {
+          repos: ["acme/*"],
+          approvals: { all_of: [{ team: "dba" }, { team: "security" }] },
+        },
+      }),
+    );
     const scope = mockInstallationToken(nock(API));
     mockPermission(scope, OWNER, REPO, "alice", "write");
     scope
@@ -372,7 +392,12 @@ describe("intake refusals: a clear comment and no request", () => {
       .get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/countersign.yml")}`)
       .reply(404, { message: "Not Found" });
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db SELECT 1" }));
-    await expectRefusal(/missing or empty/);
+    const request = await harness.store.findBySource("repo:186853002:comment:5001");
+    expect(request?.status).toBe("pending");
+    expect(request?.policy).toMatchObject({
+      approvals: { mode: "all_of", groups: [{ key: "dba" }, { key: "security" }] },
+      autoApprove: [],
+    });
   });
 
   test("a denied command is recorded as denied and explained, with no PR", async () => {

@@ -417,6 +417,31 @@ describe("pushes to the request branch", () => {
     });
   });
 
+  test("a push by a bot or an app (github-actions[bot]) rejects the request: the human behind it is unknown", async () => {
+    const request = await seedOpenRequest(harness.services);
+    mockLiveHead();
+    mockCloseWrites();
+    await deliver(
+      "pull_request",
+      pullRequestEvent({
+        action: "synchronize",
+        headSha: "head222",
+        sender: "github-actions[bot]",
+        senderType: "Bot",
+      }),
+    );
+    const stored = await harness.store.get(request.id);
+    expect(stored).toMatchObject({ status: "rejected", headSha: "head222" });
+    expect(stored?.pushers).toContain("github-actions[bot]");
+    expect((await harness.store.events(request.id)).at(-1)).toMatchObject({
+      toStatus: "rejected",
+      actor: "github-actions[bot]",
+      detail: expect.stringContaining("the person behind its token is unknown") as string,
+    });
+    // Nothing else was read: not the files, not the command.
+    expect(reads()).toEqual([PULL]);
+  });
+
   test("a push that turns the command into one the guardrails deny rejects the request", async () => {
     const request = await seedOpenRequest(harness.services);
     mockHeadMovedReads([FILE_PATH], "DROP TABLE users;");

@@ -13,6 +13,8 @@ import type { Database } from "../../src/store/database.js";
 import type { JobQueue } from "../../src/store/jobs.js";
 import type { RequestStore } from "../../src/store/requests.js";
 import { JobRunner } from "../../src/worker/job-runner.js";
+import type { ServerConfig } from "../../src/policy/server-config.js";
+import { openServerConfig } from "./server-floor.js";
 import { jobHandlers } from "../../src/worker/jobs.js";
 
 export const API = "https://api.github.com";
@@ -40,7 +42,11 @@ export interface Harness {
   drain(): Promise<number>;
 }
 
-export function createHarness(database: Database, env: NodeJS.ProcessEnv = {}): Harness {
+export function createHarness(
+  database: Database,
+  env: NodeJS.ProcessEnv = {},
+  server: ServerConfig = openServerConfig(),
+): Harness {
   clearNodeIdCaches();
   const probot = new Probot({
     appId: 123,
@@ -55,7 +61,7 @@ export function createHarness(database: Database, env: NodeJS.ProcessEnv = {}): 
       throttle: { enabled: false },
     })),
   });
-  const services = createServices(database, env);
+  const services = createServices(database, env, server);
   const { store, jobs } = services;
   void probot.load(createApp(services));
   const runner = new JobRunner(

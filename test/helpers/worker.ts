@@ -4,6 +4,8 @@
  * it in (`approved`, PR 42 on head111, check run 9001), the GitHub calls of one execution
  * as nock interceptors, and a scratch schema on the real PostgreSQL the commands run on.
  */
+import type { ServerConfig } from "../../src/policy/server-config.js";
+import { openServerConfig } from "./server-floor.js";
 import nock from "nock";
 import pg from "pg";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -87,7 +89,11 @@ export interface WorkerWorld {
   executor(options?: ExecutorOptions): Executor;
 }
 
-export function workerWorld(database: Database, env: NodeJS.ProcessEnv): WorkerWorld {
+export function workerWorld(
+  database: Database,
+  env: NodeJS.ProcessEnv,
+  server: ServerConfig = openServerConfig(OWNER),
+): WorkerWorld {
   const store = new RequestStore(database.knex);
   const teams = new TeamCache(database.knex);
   const probot = testProbot();
@@ -105,6 +111,7 @@ export function workerWorld(database: Database, env: NodeJS.ProcessEnv): WorkerW
           teams,
           checkCommand: createCommandChecker(env),
           env,
+          serverConfig: server,
           log,
           githubFor: async (installationId) => (await probot.auth(installationId)) as GitHub,
         },
@@ -182,6 +189,40 @@ export interface ReadsOptions {
   reviewsRead?: boolean;
   /** False for later runs of one Probot instance: it caches the installation token. */
   tokenExchange?: boolean;
+  /** The repository's `.github/countersign.yml` now; absent: the repository has none. */
+  repositoryConfig?: string;
+  /** The requester's permission now (default write). */
+  permission?: string;
+}
+
+/**
+ * The policy reads that open every re-check: the repository's file as it is now (through
+ * Probot's config plugin: the repository, then the organisation's `.github`), then the
+ * requester's permission.
+ */
+export function mockPolicyReads(
+  scope: nock.Scope,
+  options: { repositoryConfig?: string; permission?: string } = {},
+): nock.Scope {
+  const path = encodeURIComponent(".github/countersign.yml");
+  if (options.repositoryConfig === undefined) {
+    scope
+      .get(`/repos/${OWNER}/${REPO}/contents/${path}`)
+      .reply(404, { message: "Not Found" })
+      .get(`/repos/${OWNER}/.github/contents/${path}`)
+      .reply(404, { message: "Not Found" });
+  } else {
+    scope.get(`/repos/${OWNER}/${REPO}/contents/${path}`).reply(200, options.repositoryConfig, {
+      "content-type": "application/vnd.github.raw; charset=utf-8",
+    });
+  }
+  return scope;
+}
+
+function mockRequesterPermission(scope: nock.Scope, permission: string): nock.Scope {
+  return scope
+    .get(`/repos/${OWNER}/${REPO}/collaborators/alice/permission`)
+    .reply(200, { permission, role_name: permission, user: { login: "alice" } });
 }
 
 /** The reads of the fresh re-check, in the order the worker makes them. */
@@ -196,6 +237,10 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
     base: { ref: "main" },
   };
   if (options.tokenExchange !== false) mockToken(scope);
+  mockPolicyReads(scope, options);
+  const permission = options.permission ?? "write";
+  mockRequesterPermission(scope, permission);
+  if (permission !== "write" && permission !== "admin" && permission !== "maintain") return scope;
   scope.get(`/repos/${OWNER}/${REPO}/pulls/${PR}`).reply(200, pull);
   if ((options.state ?? "open") !== "open") return scope;
   scope

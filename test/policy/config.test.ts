@@ -1,9 +1,4 @@
-import {
-  parseConfig,
-  resourceAvailableTo,
-  resourceUrlVariable,
-  DEFAULT_DENY,
-} from "../../src/policy/config.js";
+import { parseConfig, resourceUrlVariable, DEFAULT_DENY } from "../../src/policy/config.js";
 import { parseDuration, formatDuration } from "../../src/policy/duration.js";
 
 /** The example of DESIGN §1.3, as js-yaml/`context.config` hands it over. */
@@ -85,7 +80,6 @@ describe("parseConfig", () => {
 
   test("understands org/slug teams, user lists, default min, custom rules and jit: false", () => {
     const result = parseConfig({
-      audit_branch: "audit",
       resources: {
         warehouse: {
           approvals: { all_of: [{ team: "acme/data-eng" }, { users: ["alice", "Bob"], min: 2 }] },
@@ -100,7 +94,6 @@ describe("parseConfig", () => {
       },
     });
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    expect(result.config.auditBranch).toBe("audit");
     expect(result.config.resources.warehouse).toMatchObject({
       approvals: {
         mode: "all_of",
@@ -244,14 +237,19 @@ describe("durations and environment names", () => {
   });
 });
 
-describe("which repositories may use a resource", () => {
-  test("unset: every repository; a list: only those, with owner/* for an owner", () => {
-    expect(resourceAvailableTo("prod-db", "acme", "ops", {})).toBe(true);
-    const env = { COUNTERSIGN_RESOURCE_PROD_DB_REPOS: "acme/ops, Acme/Infra, platform/*" };
-    expect(resourceAvailableTo("prod-db", "acme", "ops", env)).toBe(true);
-    expect(resourceAvailableTo("prod-db", "ACME", "infra", env)).toBe(true);
-    expect(resourceAvailableTo("prod-db", "platform", "anything", env)).toBe(true);
-    expect(resourceAvailableTo("prod-db", "acme", "website", env)).toBe(false);
-    expect(resourceAvailableTo("prod-db", "evil", "ops", env)).toBe(false);
+describe("what the repository file may no longer say", () => {
+  test("audit_branch is the server's: refused with the reason", () => {
+    const result = parseConfig({
+      audit_branch: "scratch",
+      resources: { "prod-db": { approvals: "none" } },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      {
+        path: "audit_branch",
+        message: expect.stringContaining("audit_branch belongs to the server file") as string,
+      },
+    ]);
   });
 });

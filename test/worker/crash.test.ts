@@ -19,7 +19,7 @@ import nock from "nock";
 import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import pg from "pg";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -63,6 +63,11 @@ function buildWorker(): string {
   );
   if (built.status !== 0) throw new Error(`tsc failed: ${built.stdout}${built.stderr}`);
   symlinkSync(join(ROOT, "templates"), join(dir, "templates"));
+  // The child's server file: prod-db for acme/*, floor open so the request's own policy rules.
+  writeFileSync(
+    join(dir, "countersign.server.yml"),
+    "resources:\n  prod-db:\n    repos: [acme/*]\n    approvals: none\n    guardrails: { deny: [], allow_unparsed: true }\n    auto_approve: [read]\n    timeout: 30d\n",
+  );
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
   return dir;
@@ -105,6 +110,17 @@ async function fakeGitHub(fileContent: string): Promise<FakeGitHub> {
     }
     if (request.method === "GET" && url === `${api}/repos/acme/ops/pulls/42`)
       return send(200, pull);
+    // The policy reads of the re-check: no repository file (the server's floor alone), and
+    // the requester still has write permission.
+    if (request.method === "GET" && url.endsWith("/contents/.github/countersign.yml")) {
+      return send(404, { message: "Not Found" });
+    }
+    if (
+      request.method === "GET" &&
+      url === `${api}/repos/acme/ops/collaborators/alice/permission`
+    ) {
+      return send(200, { permission: "write", user: { login: "alice" } });
+    }
     if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/pulls/42/files`)) {
       return send(200, [{ filename: FILE_PATH, status: "added" }]);
     }
@@ -191,6 +207,7 @@ describeWithTarget("a worker killed mid-run (separate process, SIGKILL)", () => 
         LOG_LEVEL: "info",
         LOG_FORMAT: "json",
         COUNTERSIGN_RESOURCE_PROD_DB_URL: TARGET,
+        COUNTERSIGN_CONFIG: join(buildDir, "countersign.server.yml"),
         COUNTERSIGN_LEASE_MS: "1500",
         COUNTERSIGN_POLL_MS: "100",
         COUNTERSIGN_WORKER_ID: "child-worker",

@@ -3,6 +3,7 @@
  * approved request up at once, because approving NOTIFYs. Skipped without TEST_DATABASE_URL.
  */
 import nock from "nock";
+import { openServerConfig } from "../helpers/server-floor.js";
 import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import pg from "pg";
 import { randomBytes } from "node:crypto";
@@ -59,6 +60,7 @@ describeWithTarget("wake-ups by LISTEN/NOTIFY", () => {
         teams: world.teams,
         checkCommand: createCommandChecker(env),
         env,
+        serverConfig: openServerConfig(),
         log: world.log,
         githubFor: async (id) => (await world.probot.auth(id)) as GitHub,
       },

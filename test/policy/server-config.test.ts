@@ -1,0 +1,162 @@
+/**
+ * The server file: every key, refusals with their path, and who may use a resource.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  parseServerConfig,
+  repoMatches,
+  resourceFor,
+  resourcesAvailableTo,
+} from "../../src/policy/server-config.js";
+import { loadServerConfig, ServerConfigError } from "../../src/server/server-config-file.js";
+import { DEFAULT_DENY } from "../../src/policy/config.js";
+
+const FULL = {
+  resources: {
+    "prod-db": {
+      repos: ["acme/ops", "acme/db-*"],
+      approvals: { all_of: [{ team: "dba", min: 1 }, { team: "security" }] },
+      guardrails: {
+        deny: ["drop", "truncate", { name: "no-pii", pattern: "\\bssn\\b" }],
+        warn: ["multiple_statements"],
+        max_affected_rows: 10_000,
+        read_functions: ["reporting.totals", "my_report"],
+      },
+      auto_approve: [],
+      jit: { max_duration: "1h" },
+      audit_branch: "audit",
+      timeout: "24h",
+    },
+    "staging-db": { repos: ["acme/*"], approvals: "none" },
+  },
+};
+
+describe("the server file", () => {
+  test("reads every key into the floor", () => {
+    const result = parseServerConfig(FULL);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const prod = result.config.resources["prod-db"];
+    expect(prod?.repos).toEqual(["acme/ops", "acme/db-*"]);
+    expect(prod?.floor).toEqual({
+      name: "prod-db",
+      approvals: {
+        mode: "all_of",
+        groups: [
+          { key: "dba", team: { slug: "dba" }, min: 1 },
+          { key: "security", team: { slug: "security" }, min: 1 },
+        ],
+      },
+      autoApprove: [],
+      timeoutMs: 24 * 3_600_000,
+      guardrails: {
+        deny: ["drop", "truncate", { name: "no-pii", pattern: "\\bssn\\b" }],
+        warn: ["multiple_statements"],
+        maxAffectedRows: 10_000,
+        allowUnparsed: false,
+        readFunctions: ["reporting.totals", "my_report"],
+      },
+      output: "table",
+      jit: { maxDurationMs: 3_600_000, approvals: prod?.floor.approvals },
+      auditBranch: "audit",
+    });
+    // Defaults: the built-in denies, nothing auto-approved, no audit branch of its own.
+    expect(result.config.resources["staging-db"]?.floor).toMatchObject({
+      approvals: { mode: "none" },
+      autoApprove: [],
+      guardrails: { deny: DEFAULT_DENY, warn: [], allowUnparsed: false, readFunctions: [] },
+    });
+    expect(result.config.resources["staging-db"]?.floor.auditBranch).toBeUndefined();
+  });
+
+  test.each([
+    [{ resources: { db: { approvals: "none" } } }, "resources.db.repos"],
+    [{ resources: { db: { repos: [], approvals: "none" } } }, "resources.db.repos"],
+    [{ resources: { db: { repos: ["acme"], approvals: "none" } } }, "resources.db.repos[0]"],
+    [{ resources: { db: { repos: ["*/*"], approvals: "none" } } }, "resources.db.repos[0]"],
+    [{ resources: { db: { repos: ["acme/*"] } } }, "resources.db.approvals"],
+    [{ resources: { db: { repos: ["acme/*"], approvals: "none", aprovals: 1 } } }, "resources.db"],
+    [
+      { resources: { db: { repos: ["acme/*"], approvals: "none", auto_approve: ["write"] } } },
+      "resources.db.auto_approve[0]",
+    ],
+    [
+      {
+        resources: { db: { repos: ["acme/*"], approvals: "none", jit: { max_duration: "soon" } } },
+      },
+      "resources.db.jit.max_duration",
+    ],
+    [
+      {
+        resources: {
+          db: { repos: ["acme/*"], approvals: "none", guardrails: { read_functions: ["Evil()"] } },
+        },
+      },
+      "resources.db.guardrails.read_functions[0]",
+    ],
+    [
+      {
+        resources: {
+          "prod-db": { repos: ["acme/*"], approvals: "none" },
+          prod_db: { repos: ["acme/*"], approvals: "none" },
+        },
+      },
+      "resources",
+    ],
+    [{ resources: {}, extra: true }, "(top level)"],
+  ])("refuses %j at %s", (raw, path) => {
+    const result = parseServerConfig(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((problem) => problem.path)).toContain(path);
+  });
+
+  test("repos: owner/repo, owner/* and owner/prefix-*, case-insensitive", () => {
+    expect(repoMatches("acme/ops", "ACME", "Ops")).toBe(true);
+    expect(repoMatches("acme/*", "acme", "anything")).toBe(true);
+    expect(repoMatches("acme/db-*", "acme", "db-orders")).toBe(true);
+    expect(repoMatches("acme/db-*", "acme", "website")).toBe(false);
+    expect(repoMatches("acme/ops", "acme", "ops-fork")).toBe(false);
+    expect(repoMatches("acme/*", "acme-evil", "ops")).toBe(false);
+  });
+
+  test("a resource exists for a repository only when the server lists both", () => {
+    const result = parseServerConfig(FULL);
+    if (!result.ok) throw new Error("invalid");
+    expect(resourceFor(result.config, "prod-db", "acme", "ops")).toBeDefined();
+    expect(resourceFor(result.config, "prod-db", "acme", "website")).toBeUndefined();
+    expect(resourceFor(result.config, "nope", "acme", "ops")).toBeUndefined();
+    expect(resourceFor(result.config, "constructor", "acme", "ops")).toBeUndefined();
+    expect(resourcesAvailableTo(result.config, "acme", "website")).toEqual(["staging-db"]);
+  });
+});
+
+describe("loading the server file at start", () => {
+  const dir = mkdtempSync(join(tmpdir(), "countersign-server-"));
+
+  test("a missing default file means no resources (a first npm start)", () => {
+    const loaded = loadServerConfig({}, dir);
+    expect(loaded).toMatchObject({ found: false, config: { resources: {} } });
+  });
+
+  test("a missing file named by COUNTERSIGN_CONFIG stops the app", () => {
+    expect(() => loadServerConfig({ COUNTERSIGN_CONFIG: "absent.yml" }, dir)).toThrow(
+      ServerConfigError,
+    );
+  });
+
+  test("a bad file stops the app with the path and every problem", () => {
+    const path = join(dir, "bad.yml");
+    writeFileSync(path, "resources:\n  prod-db:\n    approvals: none\n    aprovals: none\n");
+    expect(() => loadServerConfig({ COUNTERSIGN_CONFIG: path }, dir)).toThrow(
+      /bad\.yml is invalid:\n {2}resources\.prod-db\.repos: .*\n {2}resources\.prod-db: /,
+    );
+  });
+
+  test("a good file loads", () => {
+    const path = join(dir, "countersign.server.yml");
+    writeFileSync(path, "resources:\n  staging-db:\n    repos: [acme/*]\n    approvals: none\n");
+    expect(loadServerConfig({}, dir)).toMatchObject({ found: true, path });
+  });
+});
