@@ -1,7 +1,8 @@
 /**
  * The server file: every key, refusals with their path, and who may use a resource.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { parse } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -11,7 +12,7 @@ import {
   resourcesAvailableTo,
 } from "../../src/policy/server-config.js";
 import { loadServerConfig, ServerConfigError } from "../../src/server/server-config-file.js";
-import { DEFAULT_DENY } from "../../src/policy/config.js";
+import { DEFAULT_DENY, parseConfig } from "../../src/policy/config.js";
 
 const FULL = {
   resources: {
@@ -158,5 +159,20 @@ describe("loading the server file at start", () => {
     const path = join(dir, "countersign.server.yml");
     writeFileSync(path, "resources:\n  staging-db:\n    repos: [acme/*]\n    approvals: none\n");
     expect(loadServerConfig({}, dir)).toMatchObject({ found: true, path });
+  });
+});
+
+describe("the shipped examples", () => {
+  test("countersign.server.example.yml and .github/countersign.example.yml are valid", () => {
+    const server = loadServerConfig({ COUNTERSIGN_CONFIG: "countersign.server.example.yml" });
+    expect(Object.keys(server.config.resources).sort()).toEqual([
+      "prod-db",
+      "replica",
+      "staging-db",
+    ]);
+    const repository = parseConfig(
+      parse(readFileSync(".github/countersign.example.yml", "utf8")) as unknown,
+    );
+    expect(repository.ok).toBe(true);
   });
 });
