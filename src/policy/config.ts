@@ -204,6 +204,11 @@ export interface ResourcePolicy {
   jit: JitPolicy | null;
   /** The branch request PRs merge into (server file only); unset: the default branch. */
   auditBranch?: string;
+  /**
+   * Where the approval rule came from, in words, so the request PR can show both: the
+   * server's floor and the repository's rule (null when its file says nothing of it).
+   */
+  origin?: { floor: string; repository: string | null };
 }
 
 export interface CountersignConfig {

@@ -20,6 +20,7 @@ import type {
   JitPolicy,
   ResourcePolicy,
 } from "./config.js";
+import { describeRule } from "./rule-text.js";
 
 /** A rule as alternatives, each a set of groups that must all be satisfied. */
 type Alternatives = ApprovalGroup[][];
@@ -177,6 +178,7 @@ export function stricterPolicy(floor: ResourcePolicy, other: ResourcePolicy): Re
     jit: stricterJit(floor.jit, other.jit),
   };
   if (floor.auditBranch !== undefined) policy.auditBranch = floor.auditBranch;
+  if (floor.origin !== undefined) policy.origin = floor.origin;
   return policy;
 }
 
@@ -188,7 +190,11 @@ export function effectivePolicy(
   floor: ResourcePolicy,
   repository: ResourcePolicy | undefined,
 ): ResourcePolicy {
-  if (repository === undefined) return floor;
+  const origin = {
+    floor: describeRule(floor.approvals),
+    repository: repository === undefined ? null : describeRule(repository.approvals),
+  };
+  if (repository === undefined) return { ...floor, origin };
   // stricterPolicy takes the audit branch from its first argument, the floor, only.
-  return stricterPolicy(floor, repository);
+  return { ...stricterPolicy(floor, repository), origin };
 }

@@ -2,6 +2,7 @@
  * Names and texts of a request's pull request (pure): branch, file path, file content, title,
  * body. Rendered from templates so the wording lives in `templates/`.
  */
+import { ruleView } from "../policy/rule-text.js";
 import type { ResourcePolicy } from "../policy/config.js";
 import { formatDuration } from "../policy/duration.js";
 import { renderTemplate } from "../render/templates.js";
@@ -85,7 +86,7 @@ export function requestBody(
       sourceUrl: request.sourceUrl,
       reason: request.reason,
       windowText: grantDuration(request),
-      rule: policy.jit?.approvals ?? policy.approvals,
+      rule: ruleView(policy.jit?.approvals ?? policy.approvals),
       timeout: formatDuration(policy.timeoutMs),
       status,
     });
@@ -99,7 +100,8 @@ export function requestBody(
     command: request.command,
     classification: check,
     warnings: check.warnings,
-    rule: policy.approvals,
+    rule: ruleView(policy.approvals),
+    origin: policy.origin ?? null,
     timeout: formatDuration(policy.timeoutMs),
     status,
   });

@@ -201,6 +201,63 @@ describe("intake from an issue comment", () => {
     expect(await harness.jobs.failedJobs()).toEqual([]);
   });
 
+  test("under a server floor, the PR shows both rules and asks every team of both", async () => {
+    harness = createHarness(
+      database,
+      {},
+      serverConfig({
+        "prod-db": { repos: ["acme/ops"], approvals: { all_of: [{ team: "dba" }] } },
+      }),
+    );
+    const recorder = recordCalls();
+    recorder.watch(mockIntakeReads());
+    await deliver("issue_comment", issueCommentCreated({ body: `/run prod-db ${COMMAND}` }));
+    const request = await harness.store.findBySource("repo:186853002:comment:5001");
+    recorder.watch(mockOpenRequest(request?.id as number, { reviewers: true }));
+    await harness.drain();
+    const pull = recorder.calls.find((call) => call.path.endsWith("/pulls"))?.body as {
+      body: string;
+    };
+    expect(pull.body).toContain(
+      "The server's floor for `prod-db` requires dba; this repository's `.github/countersign.yml` asks for dba and security; both must hold.",
+    );
+    expect(pull.body).toContain("**Waiting for approval**: dba 0/1 · security 0/1");
+  });
+
+  test("a repository file that says approvals: none under a dba floor still waits for dba", async () => {
+    harness = createHarness(
+      database,
+      {},
+      serverConfig({
+        "prod-db": { repos: ["acme/ops"], approvals: { all_of: [{ team: "dba" }] } },
+      }),
+    );
+    const scope = mockInstallationToken(nock(API));
+    mockConfig(
+      scope,
+      OWNER,
+      REPO,
+      "resources:\n  prod-db:\n    approvals: none\n    guardrails: { deny: [] }\n",
+    );
+    mockPermission(scope, OWNER, REPO, "alice", "write");
+    const lax = "resources:\n  prod-db:\n    approvals: none\n    guardrails: { deny: [] }\n";
+    mockPermission(mockConfig(scope, OWNER, REPO, lax), OWNER, REPO, "alice", "write");
+    await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db DELETE FROM users" }));
+    const request = await harness.store.findBySource("repo:186853002:comment:5001");
+    // The floor's default denies still hold: deny: [] in the repository lowers nothing.
+    expect(request).toMatchObject({ status: "denied", statusDetail: "delete_without_where" });
+    await deliver(
+      "issue_comment",
+      issueCommentCreated({ body: "/run prod-db SELECT 1", commentId: 5002 }),
+    );
+    const second = await harness.store.findBySource("repo:186853002:comment:5002");
+    expect(second?.status).toBe("pending");
+    expect(second?.policy).toMatchObject({
+      approvals: { mode: "all_of", groups: [{ key: "dba" }] },
+      origin: { floor: "dba", repository: "no approval" },
+    });
+  });
+
   test("a redelivered webhook makes no second request and no second call", async () => {
     mockIntakeReads();
     const payload = issueCommentCreated({ body: `/run prod-db ${COMMAND}` });
