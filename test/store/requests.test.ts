@@ -151,6 +151,22 @@ describe.each(testDatabases())("request store on $name", ({ open }) => {
     const expired = await store.findExpired(new Date());
     expect(expired.map((request) => request.id)).toEqual([past.request.id]);
   });
+
+  test("an approved request past its deadline expires too; a running one is the worker's", async () => {
+    const approved = await store.create(
+      newRequest({ sourceKey: "a", expiresAt: new Date(Date.now() - 1000) }),
+      "alice",
+    );
+    await store.transition(approved.request.id, "pending", "approved", { actor: "bob" });
+    const running = await store.create(
+      newRequest({ sourceKey: "b", expiresAt: new Date(Date.now() - 1000) }),
+      "alice",
+    );
+    await store.transition(running.request.id, "pending", "approved", { actor: "bob" });
+    await store.transition(running.request.id, "approved", "running", { actor: "worker" });
+    const expired = await store.findExpired(new Date());
+    expect(expired.map((request) => request.id)).toEqual([approved.request.id]);
+  });
 });
 
 describe.each(testDatabases())("job queue on $name", ({ open }) => {
