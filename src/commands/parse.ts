@@ -9,7 +9,8 @@
  *   Reason: ticket 42
  *
  * Only the first slash command of a comment counts; slash commands inside code blocks or
- * quotes are examples, not commands.
+ * quotes are examples, not commands, and slash commands inside HTML comments (`<!-- … -->`)
+ * are invisible on GitHub, so nobody could see what they would approve: never acted on.
  */
 import { parseDuration } from "../policy/duration.js";
 
@@ -54,23 +55,112 @@ function isFenceClose(line: string, fence: Fence): boolean {
   );
 }
 
-/** Finds the first slash-command line outside code blocks and quotes. */
-function findSlashLine(lines: string[]): { index: number; verb: Verb; rest: string } | null {
-  let fence: Fence | null = null;
-  for (let index = 0; index < lines.length; index += 1) {
-    const line = lines[index] as string;
-    if (fence !== null) {
-      if (isFenceClose(line, fence)) fence = null;
+/** What a line of the comment is, as GitHub shows it. */
+type LineRole = "text" | "fence-open" | "fence-body" | "fence-close" | "hidden";
+
+interface ScannedLine {
+  role: LineRole;
+  /** The line as written. */
+  raw: string;
+  /** Text lines: the line without its HTML-comment parts, i.e. what GitHub shows. */
+  visible: string;
+  /** Some of the line is inside an HTML comment. */
+  partlyHidden: boolean;
+  /** The line begins inside an HTML comment opened on an earlier line. */
+  startsHidden: boolean;
+}
+
+/**
+ * Removes the HTML-comment parts of one line. `inside` says whether the line starts inside a
+ * comment; the result says whether it ends inside one. An unterminated `<!--` hides the rest
+ * of the comment, as an HTML block does on GitHub: for a command, hiding too much only means
+ * not acting, hiding too little means acting on text nobody could see.
+ */
+function stripHtmlComments(
+  line: string,
+  inside: boolean,
+): { visible: string; inside: boolean; touched: boolean } {
+  let visible = "";
+  let touched = inside;
+  let position = 0;
+  while (position < line.length) {
+    if (inside) {
+      const end = line.indexOf("-->", position);
+      if (end === -1) return { visible, inside: true, touched };
+      inside = false;
+      position = end + 3;
       continue;
     }
-    const open = FENCE_OPEN.exec(line);
+    const start = line.indexOf("<!--", position);
+    if (start === -1) {
+      visible += line.slice(position);
+      break;
+    }
+    visible += line.slice(position, start);
+    touched = true;
+    inside = true;
+    position = start + 4;
+  }
+  return { visible, inside, touched };
+}
+
+/**
+ * Classifies every line: fenced code (where `/run` and `<!--` are literal text), HTML
+ * comments (which GitHub does not show, so nothing in them may be acted on), and text.
+ */
+function scanLines(lines: string[]): ScannedLine[] {
+  const scanned: ScannedLine[] = [];
+  let fence: Fence | null = null;
+  let inComment = false;
+  for (const [index, raw] of lines.entries()) {
+    const plain = { raw, visible: "", partlyHidden: false, startsHidden: false };
+    if (fence !== null) {
+      const closes = isFenceClose(raw, fence);
+      if (closes) fence = null;
+      scanned.push({ ...plain, role: closes ? "fence-close" : "fence-body" });
+      continue;
+    }
+    const open = inComment ? null : FENCE_OPEN.exec(raw);
     if (open !== null) {
       fence = { marker: open[1] as string, startLine: index };
+      scanned.push({ ...plain, role: "fence-open" });
       continue;
     }
-    const slash = SLASH_LINE.exec(line);
+    const startsHidden = inComment;
+    const stripped = stripHtmlComments(raw, inComment);
+    inComment = stripped.inside;
+    const role = stripped.touched && stripped.visible.trim() === "" ? "hidden" : "text";
+    scanned.push({
+      role,
+      raw,
+      visible: stripped.visible,
+      partlyHidden: stripped.touched,
+      startsHidden,
+    });
+  }
+  return scanned;
+}
+
+interface SlashLine {
+  index: number;
+  verb: Verb;
+  rest: string;
+  /** The slash line itself carries an HTML comment: part of the command would be invisible. */
+  hidesText: boolean;
+}
+
+/** Finds the first visible slash-command line outside code blocks, quotes and HTML comments. */
+function findSlashLine(scanned: ScannedLine[]): SlashLine | null {
+  for (const [index, line] of scanned.entries()) {
+    if (line.role !== "text" || line.startsHidden) continue;
+    const slash = SLASH_LINE.exec(line.raw);
     if (slash !== null) {
-      return { index, verb: (slash[1] as string).toLowerCase() as Verb, rest: slash[2] ?? "" };
+      return {
+        index,
+        verb: (slash[1] as string).toLowerCase() as Verb,
+        rest: slash[2] ?? "",
+        hidesText: line.partlyHidden,
+      };
     }
   }
   return null;
@@ -104,47 +194,50 @@ function invalid(verb: Verb, problem: string): ParsedCommand {
 
 /** The fenced block that follows the slash line, and a `Reason:` line around it. */
 function readBlock(
-  lines: string[],
+  scanned: ScannedLine[],
   from: number,
 ): { command: string | null; reason: string | null; problem?: string } {
   let reason: string | null = null;
   let command: string | null = null;
-  for (let index = from; index < lines.length; index += 1) {
-    const line = lines[index] as string;
-    const open = FENCE_OPEN.exec(line);
-    if (open !== null && command === null) {
-      const fence: Fence = { marker: open[1] as string, startLine: index };
-      const body: string[] = [];
-      let closed = false;
-      for (index += 1; index < lines.length; index += 1) {
-        const inner = lines[index] as string;
-        if (isFenceClose(inner, fence)) {
-          closed = true;
-          break;
-        }
-        body.push(inner);
-      }
-      if (!closed) return { command: null, reason, problem: "the code block is not closed" };
-      command = body.join("\n");
+  let body: string[] | null = null;
+  for (let index = from; index < scanned.length; index += 1) {
+    const line = scanned[index] as ScannedLine;
+    if (line.role === "fence-open" && command === null && body === null) {
+      body = [];
       continue;
     }
-    const reasonLine = REASON_LINE.exec(line);
+    if (body !== null && command === null) {
+      if (line.role === "fence-close") command = body.join("\n");
+      else body.push(line.raw);
+      continue;
+    }
+    // Hidden lines and other code blocks hold neither a reason nor a further command.
+    if (line.role !== "text") continue;
+    const reasonLine = REASON_LINE.exec(line.visible);
     if (reasonLine !== null && reason === null) {
       reason = (reasonLine[1] ?? "").trim() || null;
       continue;
     }
     // Another slash command ends this one: only the first counts.
-    if (SLASH_LINE.test(line)) break;
+    if (!line.startsHidden && SLASH_LINE.test(line.raw)) break;
   }
+  if (body !== null && command === null)
+    return { command: null, reason, problem: "the code block is not closed" };
   return { command, reason };
 }
 
 export function parseComment(body: string | null | undefined): ParsedCommand {
   if (!body) return { kind: "none" };
-  const lines = body.replace(/\r\n?/g, "\n").split("\n");
-  const slash = findSlashLine(lines);
+  const scanned = scanLines(body.replace(/\r\n?/g, "\n").split("\n"));
+  const slash = findSlashLine(scanned);
   if (slash === null) return { kind: "none" };
   const { verb } = slash;
+  if (slash.hidesText) {
+    return invalid(
+      verb,
+      "the /run line contains an HTML comment (<!-- … -->), which GitHub does not show: remove it so that what runs is what everyone sees (a `<!--` that belongs to the SQL can go in a ```sql block below the /run line)",
+    );
+  }
 
   if (verb === "cancel") return { kind: "cancel" };
 
@@ -175,7 +268,7 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
     if (extra.trim() !== "") {
       return invalid(verb, `unexpected "${extra.trim()}" after the duration; use --reason "…"`);
     }
-    const block = readBlock(lines, slash.index + 1);
+    const block = readBlock(scanned, slash.index + 1);
     return {
       kind: "jit",
       resource,
@@ -186,7 +279,7 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
   }
 
   const lineCommand = inline.rest.trim();
-  const block = readBlock(lines, slash.index + 1);
+  const block = readBlock(scanned, slash.index + 1);
   if (block.problem) return invalid(verb, block.problem);
   if (lineCommand !== "" && block.command !== null) {
     return invalid(verb, "give the command either on the /run line or in a code block, not both");

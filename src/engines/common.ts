@@ -19,15 +19,26 @@ export function truncateCell(value: string): string {
   return value.length > MAX_CELL_CHARS ? value.slice(0, MAX_CELL_CHARS) + TRUNCATED_MARK : value;
 }
 
-/** Keeps the first `keepRows` rows of one result set and counts all of them. */
+/** Leaves text as it is: for callers with no credentials to scrub (tests, tools). */
+export const NO_REDACTION = (text: string): string => text;
+
+/**
+ * Keeps the first `keepRows` rows of one result set and counts all of them. Column names and
+ * kept cells are scrubbed of credentials BEFORE a cell is cut: a password split by the cut
+ * would otherwise leave a prefix no redaction recognises.
+ */
 export class ResultSetBuilder {
   private readonly kept: (string | null)[][] = [];
   private count = 0;
+  readonly columns: string[];
 
   constructor(
-    readonly columns: string[],
+    columns: string[],
     private readonly keepRows: number,
-  ) {}
+    private readonly redact: (text: string) => string = NO_REDACTION,
+  ) {
+    this.columns = columns.map((name) => redact(name));
+  }
 
   /** Whether the next row would be kept: lets callers skip stringifying rows they drop. */
   get wantsRows(): boolean {
@@ -37,7 +48,7 @@ export class ResultSetBuilder {
   add(row: (string | null)[]): void {
     this.count += 1;
     if (this.kept.length < this.keepRows)
-      this.kept.push(row.map((c) => (c === null ? null : truncateCell(c))));
+      this.kept.push(row.map((c) => (c === null ? null : truncateCell(this.redact(c)))));
   }
 
   /** Counts rows that were not materialized (e.g. dropped without stringifying). */

@@ -11,7 +11,7 @@ import { PostgresEngine } from "./postgres.js";
 import type { Engine } from "./types.js";
 
 export type { Engine, ExecuteOptions, ExecutionOutcome, ResultSet } from "./types.js";
-export { redactCredentials } from "./redact.js";
+export { credentialRedactor, redactCredentials, type Redactor } from "./redact.js";
 export { PostgresEngine } from "./postgres.js";
 export { MssqlEngine } from "./mssql.js";
 

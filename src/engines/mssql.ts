@@ -3,7 +3,9 @@
  *
  * One connection per execution; the command's GO-separated batches run in one transaction with
  * SET XACT_ABORT ON (any run-time error aborts and rolls back the whole transaction, also on a
- * client timeout) and SET LOCK_TIMEOUT; each batch is one request with the request timeout;
+ * client timeout), SET LOCK_TIMEOUT and the options that decide how text is read pinned
+ * (pinnedSessionBatch); a command that would change them, end the transaction or change the
+ * user is refused before connecting (tsqlRefusal); each batch is one request with the request timeout;
  * rows are streamed and only `keepRows` per result set are kept; PRINT / info messages are kept.
  *
  * Read-only: SQL Server has no read-only transaction. A readOnly command runs in a normal
@@ -29,11 +31,12 @@ import {
 import {
   MssqlResultAssembler,
   formatMssqlError,
-  mentionsNoCount,
+  pinnedSessionBatch,
   planBatches,
+  tsqlRefusal,
 } from "./mssql-logic.js";
 import type { MssqlColumn, MssqlErrorLike, PlannedBatch } from "./mssql-logic.js";
-import { redactCredentials } from "./redact.js";
+import { credentialRedactor } from "./redact.js";
 import type { Engine, ExecuteOptions, ExecutionOutcome } from "./types.js";
 
 type ColumnMeta = { name: string; type?: { declaration?: string } };
@@ -48,7 +51,7 @@ export class MssqlEngine implements Engine {
     private readonly url: string,
     private readonly config: sql.config,
   ) {
-    this.redact = (text) => redactCredentials(text, url);
+    this.redact = credentialRedactor(url);
   }
 
   async close(): Promise<void> {
@@ -60,12 +63,9 @@ export class MssqlEngine implements Engine {
     const startedAt = performance.now();
     const refused = refuseBeforeStart(this.closed, options, startedAt);
     if (refused !== null) return refused;
-    if (mentionsNoCount(options.sql))
-      return failedBeforeStart(
-        "NOCOUNT is not allowed in a SQL Server command: it hides the row counts the affected-row limit and the read-only check rely on.",
-        startedAt,
-        "COUNTERSIGN_REFUSED_STATEMENT",
-      );
+    const refusal = tsqlRefusal(options.sql);
+    if (refusal !== null)
+      return failedBeforeStart(refusal, startedAt, "COUNTERSIGN_REFUSED_STATEMENT");
     const batches = planBatches(splitTsqlBatches(options.sql));
     if (batches.length === 0)
       return failedBeforeStart(
@@ -75,7 +75,7 @@ export class MssqlEngine implements Engine {
       );
 
     const notices = new NoticeCollector(this.redact);
-    const assembler = new MssqlResultAssembler(options.keepRows);
+    const assembler = new MssqlResultAssembler(options.keepRows, this.redact);
     const pool = new sql.ConnectionPool({
       ...this.config,
       requestTimeout: options.statementTimeoutMs,
@@ -118,10 +118,7 @@ export class MssqlEngine implements Engine {
       connected = true;
       transaction = new sql.Transaction(pool);
       await transaction.begin();
-      await new sql.Request(transaction).batch(
-        // Integer validated by validateOptions.
-        `SET XACT_ABORT ON; SET LOCK_TIMEOUT ${options.lockTimeoutMs};`,
-      );
+      await new sql.Request(transaction).batch(pinnedSessionBatch(options.lockTimeoutMs));
 
       for (const batch of batches) {
         if (aborted) break;

@@ -1,8 +1,9 @@
 /**
  * PostgreSQL engine (DESIGN §1.5): one dedicated connection per execution, the whole command in
- * one transaction (READ ONLY when asked) with SET LOCAL statement_timeout / lock_timeout, each
- * statement streamed through a pg-cursor so only `keepRows` rows are ever held, and the
- * affected-row limit checked before COMMIT.
+ * one transaction (READ ONLY when asked) whose reading of text and bounds (timeouts, read-only)
+ * are pinned at its start and checked after every statement (pg-settings.ts), each statement
+ * streamed through a pg-cursor so only `keepRows` rows are ever held, and the affected-row
+ * limit checked before COMMIT.
  */
 import pg from "pg";
 import Cursor from "pg-cursor";
@@ -16,9 +17,19 @@ import {
   messageOf,
   refuseBeforeStart,
 } from "./common.js";
+import {
+  PIN_SQL,
+  WATCH_SQL,
+  changedSettings,
+  pinParameters,
+  pinProblem,
+  pinnedSettings,
+  watchedNames,
+} from "./pg-settings.js";
+import type { SettingValue } from "./pg-settings.js";
 import { splitPgStatements } from "./pg-split.js";
 import type { PgStatement } from "./pg-split.js";
-import { redactCredentials } from "./redact.js";
+import { credentialRedactor } from "./redact.js";
 import type { Engine, ExecuteOptions, ExecutionOutcome, ResultSet } from "./types.js";
 
 /** Rows fetched per round trip: large enough to be fast, small enough to bound memory. */
@@ -84,6 +95,47 @@ export interface PostgresEngineOptions {
 
 class AbortedError extends Error {}
 
+/** A statement changed a pinned or guarded setting; the command stops there. */
+class SettingChangedError extends Error {}
+
+interface SettingsWatch {
+  names: string[];
+  baseline: SettingValue[];
+}
+
+/**
+ * Pins the settings (pg-settings.ts) at the start of the transaction and reads the baseline
+ * that every statement is checked against afterwards.
+ */
+async function pinSettings(client: pg.Client, options: ExecuteOptions): Promise<SettingsWatch> {
+  const settings = pinnedSettings(options);
+  const pinned = await client.query<SettingValue>(PIN_SQL, pinParameters(settings));
+  const problem = pinProblem(settings, pinned.rows);
+  if (problem !== null) throw new Error(`Countersign ${problem} for the execution.`);
+  const names = watchedNames(settings);
+  const baseline = await client.query<SettingValue>(WATCH_SQL, [names]);
+  return { names, baseline: baseline.rows };
+}
+
+/**
+ * Catches what the splitter cannot see in the tree: a DO block or a function that calls
+ * set_config or runs SET through EXECUTE.
+ */
+async function checkPinnedSettings(
+  client: pg.Client,
+  watch: SettingsWatch,
+  statementIndex: number,
+): Promise<void> {
+  const now = await client.query<SettingValue>(WATCH_SQL, [watch.names]);
+  const changed = changedSettings(watch.baseline, now.rows);
+  if (changed.length === 0) return;
+  throw new SettingChangedError(
+    `Statement ${statementIndex + 1} changed ${changed.join(", ")}, which Countersign pins for the ` +
+      "execution so that the database reads the command as the guardrails and the reviewers did. " +
+      "The command was stopped before its next statement and rolled back.",
+  );
+}
+
 export class PostgresEngine implements Engine {
   readonly kind = "postgres" as const;
   private readonly active = new Set<pg.Client>();
@@ -94,7 +146,7 @@ export class PostgresEngine implements Engine {
     private readonly url: string,
     private readonly options: PostgresEngineOptions = {},
   ) {
-    this.redact = (text) => redactCredentials(text, url);
+    this.redact = credentialRedactor(url);
   }
 
   async close(): Promise<void> {
@@ -155,17 +207,19 @@ export class PostgresEngine implements Engine {
       connected = true;
       await client.query(options.readOnly ? "BEGIN READ ONLY" : "BEGIN");
       inTransaction = true;
-      // Integers validated by validateOptions, so interpolation is safe here.
-      await client.query(`SET LOCAL statement_timeout = ${options.statementTimeoutMs}`);
-      await client.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`);
+      const watch = await pinSettings(client, options);
 
-      for (const statement of split.statements) {
+      for (const [index, statement] of split.statements.entries()) {
         if (aborted) throw new AbortedError();
         currentStatement = statement;
         const set = await this.runStatement(client, statement, options.keepRows, () => aborted);
         resultSets.push(set);
         if (set.affectedRows !== null && WRITE_COMMANDS.has(set.command))
           tagAffected += set.affectedRows;
+        // Before the next statement is even sent: the splitter read it under the pinned rules.
+        // (An error of the check's own query must not be placed in the command's text.)
+        currentStatement = undefined;
+        await checkPinnedSettings(client, watch, index);
       }
       currentStatement = undefined;
       if (aborted) throw new AbortedError();
@@ -220,6 +274,12 @@ export class PostgresEngine implements Engine {
         }
         rolledBack = true;
       }
+      if (error instanceof SettingChangedError) {
+        return outcome("failed", rolledBack, {
+          message: this.redact(error.message),
+          code: "COUNTERSIGN_SETTING_CHANGED",
+        });
+      }
       if (aborted || error instanceof AbortedError) {
         const reason =
           options.signal?.reason instanceof Error ? `: ${options.signal.reason.message}` : "";
@@ -273,6 +333,7 @@ export class PostgresEngine implements Engine {
           builder = new ResultSetBuilder(
             result.fields.map((f: FieldDef) => f.name),
             keepRows,
+            this.redact,
           );
           oids = result.fields.map((f: FieldDef) => f.dataTypeID);
         }

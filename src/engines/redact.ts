@@ -83,26 +83,47 @@ function secretsOf(url: string): Secrets {
   return { anywhere, words };
 }
 
+/** Removes credentials from a piece of text; built once per URL by credentialRedactor. */
+export type Redactor = (text: string) => string;
+
+const ANY_URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s@/?#"']*@/gi;
+const PASSWORD_PAIR = /\b(password|pwd)\s*=\s*[^;&\s"']+/gi;
+
 /**
- * Removes the credentials of `url` (the whole URL, its password and user name, secret query
- * parameters) from `text`, and any other `scheme://user:password@` userinfo it finds.
+ * A redactor for `url`: removes the credentials of `url` (the whole URL, its password and
+ * user name, secret query parameters) from any text, and any other `scheme://user:password@`
+ * userinfo and `Password=…` pair it finds. The secrets are worked out once, because the
+ * renderer scrubs every cell and column name with it.
+ *
+ * It must see raw text: after Markdown escaping a password holding `_`, `$`, `|`, a backtick
+ * or `@` is spelled differently (`\_`, `@⁠`) and no longer matches.
  */
-export function redactCredentials(text: string, url: string): string {
+export function credentialRedactor(url: string): Redactor {
   const { anywhere, words } = secretsOf(url);
-  let out = text;
   // Longest first, so a secret that contains another is replaced whole.
-  for (const secret of [...anywhere].sort((a, b) => b.length - a.length)) {
-    out = out.split(secret).join(REDACTED);
-  }
-  for (const word of [...words].sort((a, b) => b.length - a.length)) {
-    out = out.replace(
-      new RegExp(`(?<![A-Za-z0-9_$])${escapeRegExp(word)}(?![A-Za-z0-9_$])`, "g"),
-      REDACTED,
-    );
-  }
-  // Any connection URL with userinfo, whichever resource it belongs to.
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s@/?#"']*@/gi, `$1${REDACTED}@`);
-  // key=value secrets in connection-string form ("Password=…;").
-  out = out.replace(/\b(password|pwd)\s*=\s*[^;&\s"']+/gi, `$1=${REDACTED}`);
-  return out;
+  const longestFirst = (a: string, b: string) => b.length - a.length;
+  const secrets = [...new Set(anywhere)].sort(longestFirst);
+  const wordPattern =
+    words.length === 0
+      ? null
+      : new RegExp(
+          `(?<![A-Za-z0-9_$])(?:${[...new Set(words)].sort(longestFirst).map(escapeRegExp).join("|")})(?![A-Za-z0-9_$])`,
+          "g",
+        );
+  return (text) => {
+    let out = text;
+    for (const secret of secrets) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    if (wordPattern !== null) out = out.replace(wordPattern, REDACTED);
+    // Any connection URL with userinfo, whichever resource it belongs to.
+    out = out.replace(ANY_URL_USERINFO, `$1${REDACTED}@`);
+    // key=value secrets in connection-string form ("Password=…;").
+    return out.replace(PASSWORD_PAIR, `$1=${REDACTED}`);
+  };
+}
+
+/** One-off form of credentialRedactor. */
+export function redactCredentials(text: string, url: string): string {
+  return credentialRedactor(url)(text);
 }

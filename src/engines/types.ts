@@ -4,10 +4,12 @@
  */
 
 export interface ResultSet {
+  /** Column names, credentials redacted. */
   columns: string[];
   /**
    * Only the first `keepRows` rows, cells stringified: dates ISO 8601, bytea/binary as
-   * `\x`-hex, json as JSON text, numbers as their exact text. NULL stays null.
+   * `\x`-hex, json as JSON text, numbers as their exact text. NULL stays null. Credentials are
+   * redacted from each cell before it is cut to MAX_CELL_CHARS.
    */
   rows: (string | null)[][];
   /** Every row the statement returned, counted while streaming. */

@@ -1,11 +1,26 @@
 /** Entry points: classify a command in a resource's dialect. */
 import { classifyPostgresSync, loadPostgresParser, postgresParserLoaded } from "./postgres.js";
 import { classifyTsql } from "./tsql.js";
+import { LineCounter, findForbiddenCharacter } from "./text.js";
 import type { Classification, ClassifyOptions, Dialect } from "./types.js";
 
 /** Loads the PostgreSQL parser (WASM). Idempotent; needed once before `classifyCommandSync`. */
 export async function loadGuardrails(): Promise<void> {
   if (!postgresParserLoaded()) await loadPostgresParser();
+}
+
+/**
+ * Refuses text the parser and the server (or the reviewer's screen) might read differently:
+ * checked before either dialect's classifier sees it.
+ */
+function characterError(sql: string, dialect: Dialect): Classification | undefined {
+  const found = findForbiddenCharacter(sql);
+  if (found === undefined) return undefined;
+  const { line, column } = new LineCounter(sql).at(found.position);
+  const message =
+    `the command contains ${found.code} (${found.name}) at line ${line}, column ${column}, ` +
+    "which the database and the reviewers might not read the same way; remove it";
+  return { ok: false, dialect, error: { message, position: found.position, line, column } };
 }
 
 /**
@@ -20,6 +35,8 @@ export function classifyCommandSync(
   options: ClassifyOptions = {},
 ): Classification {
   try {
+    const refused = characterError(sql, dialect);
+    if (refused !== undefined) return refused;
     return dialect === "postgres" ? classifyPostgresSync(sql, options) : classifyTsql(sql, options);
   } catch (error) {
     const reason = error instanceof RangeError ? "the command is nested too deeply" : String(error);

@@ -4,7 +4,7 @@
  * gluing words together with comments.
  * Strings, quoted names and dollar-quoted bodies are kept as written.
  */
-import { closeBlockComment, tokenizeTsql } from "./tsql-tokenize.js";
+import { closeBlockComment, lineCommentEnd, tokenizeTsql } from "./tsql-tokenize.js";
 import type { Dialect } from "./types.js";
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
@@ -38,8 +38,8 @@ function postgresCommentRanges(sql: string): [number, number][] {
     const next = sql[i + 1];
     const prev = i > 0 ? (sql[i - 1] as string) : "";
     if (c === "-" && next === "-") {
-      const newline = sql.indexOf("\n", i);
-      const end = newline === -1 ? sql.length : newline;
+      // PostgreSQL's lexer also ends a -- comment at CR or LF.
+      const end = lineCommentEnd(sql, i);
       ranges.push([i, end]);
       i = end;
     } else if (c === "/" && next === "*") {

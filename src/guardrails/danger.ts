@@ -35,10 +35,15 @@ const PG_ADMIN_FUNCTIONS = new Set([
   "pg_copy_physical_replication_slot",
   "pg_copy_logical_replication_slot",
   "pg_import_system_collations",
+  "pg_stat_statements_reset",
+  "pg_logical_emit_message",
   // These run an arbitrary query string, which the guardrails cannot see into.
   "query_to_xml",
   "query_to_xmlschema",
   "query_to_xml_and_xmlschema",
+  "ts_stat",
+  "query_export_to_s3", // aws_s3: runs the query and writes the result to S3
+  "table_import_from_s3", // aws_s3: fills a table from S3
 ]);
 
 const PG_ADMIN_PREFIXES = [
@@ -50,6 +55,10 @@ const PG_ADMIN_PREFIXES = [
   "pg_replication_origin_",
   "pg_replication_slot_",
   "dblink",
+  // Consume or move a replication slot: survives ROLLBACK.
+  "pg_logical_slot_",
+  // pg_background runs SQL text in another session, outside the worker's transaction.
+  "pg_background_",
 ];
 
 /** A function name (last part, lowercased) is server administration in PostgreSQL. */

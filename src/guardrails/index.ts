@@ -4,7 +4,8 @@
  * Statement kinds (exactly one per statement):
  * - `read`: SELECT/VALUES/TABLE, SHOW, EXPLAIN without ANALYZE, cursors over reads, and in
  *   T-SQL also DECLARE / SET @variable / PRINT / RAISERROR / THROW / IF and WHILE
- *   conditions and a few reporting procedures (sp_help, sp_who …). A read that nests a
+ *   conditions. Reporting procedures (sp_help, sp_who …) are `admin` with the `procedural`
+ *   flag: a flag means not read. A read that nests a
  *   write (a DELETE in a CTE) takes the write's kind.
  * - `write`: INSERT, UPDATE, DELETE, MERGE, REFRESH MATERIALIZED VIEW, BULK INSERT, and
  *   `SELECT … FOR UPDATE/SHARE` (T-SQL: `WITH (UPDLOCK | XLOCK | TABLOCKX)`): row locks
@@ -16,6 +17,12 @@
  * - `admin`: everything procedural or administrative: DO, CALL, EXEC/EXECUTE, PREPAREd
  *   EXECUTE, COPY, VACUUM/ANALYZE/CLUSTER/REINDEX, SET/RESET, LOCK, LISTEN/NOTIFY, LOAD,
  *   ALTER SYSTEM, DBCC, KILL, BACKUP/RESTORE, USE, WAITFOR …
+ *
+ * "Read" is an allowlist: a statement is read only when every function it calls is known to
+ * be free of side effects (PostgreSQL's own immutable/stable functions, a few harmless
+ * volatile ones, and the resource's `read_functions`) and no flag or refusal is set; a read
+ * that calls anything else is a `write`. A `refusal` (a pinned setting, transaction control,
+ * characters two readers may see differently) denies the command on every resource.
  *
  * Flags are named after the rules they trigger (see verdict.ts and the README). `write` is
  * set on every statement that is not `read` or `transaction`, except admin statements that

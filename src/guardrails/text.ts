@@ -45,6 +45,8 @@ export interface StatementDraft {
   tables: Set<string>;
   functions: Set<string>;
   reasons: Map<StatementFlag, string>;
+  /** Why no resource may run it (see StatementInfo.refusal); the first reason wins. */
+  refusal?: string;
 }
 
 export function newDraft(kind: StatementClass, command: string): StatementDraft {
@@ -56,10 +58,27 @@ export function flag(draft: StatementDraft, name: StatementFlag, reason: string)
   if (!draft.reasons.has(name)) draft.reasons.set(name, reason);
 }
 
+/** Marks a statement as never runnable, keeping the first reason given. */
+export function refuse(draft: StatementDraft, reason: string): void {
+  draft.refusal ??= reason;
+}
+
 export function mergeDraft(into: StatementDraft, from: StatementDraft): void {
   for (const table of from.tables) into.tables.add(table);
   for (const fn of from.functions) into.functions.add(fn);
   for (const [name, reason] of from.reasons) flag(into, name, reason);
+  if (from.refusal !== undefined) refuse(into, from.refusal);
+}
+
+/**
+ * "Read" means provably read-only (DESIGN §1.4): a statement that carries any flag or a
+ * refusal is not a read, whatever its command. Server administration becomes `admin`,
+ * anything else `write`, so that kinds and `isReadOnly` can never disagree.
+ */
+function settleKind(draft: StatementDraft): void {
+  if (draft.kind !== "read") return;
+  if (draft.reasons.has("admin_functions") || draft.refusal !== undefined) draft.kind = "admin";
+  else if (draft.reasons.size > 0) draft.kind = "write";
 }
 
 /**
@@ -80,6 +99,7 @@ export function finishStatement(
   },
   sessionOnly: boolean,
 ): StatementInfo {
+  settleKind(draft);
   if (draft.kind === "ddl") flag(draft, "ddl", `${draft.command} changes the schema`);
   if (draft.kind === "dcl") flag(draft, "dcl", `${draft.command} changes privileges or roles`);
   const writes =
@@ -105,6 +125,7 @@ export function finishStatement(
     line: where.line,
     column: where.column,
   };
+  if (draft.refusal !== undefined) info.refusal = draft.refusal;
   if (where.batch !== undefined) info.batch = where.batch;
   return info;
 }
@@ -121,4 +142,66 @@ const KIND_RANK: Record<StatementClass, number> = {
 /** The more significant of two kinds (used when a read statement nests a write). */
 export function strongerKind(a: StatementClass, b: StatementClass): StatementClass {
   return KIND_RANK[b] > KIND_RANK[a] ? b : a;
+}
+
+// ---------------------------------------------------------------------------------------
+// Characters no command may contain (issue 12, classes 1 and 3)
+
+/**
+ * Characters that two readers may split differently (a lone CR ends a T-SQL comment for
+ * SQL Server but not for every tool; U+2028 is a line break to some editors), that hide
+ * text from the reviewer (bidi overrides: "Trojan Source"), or that no SQL needs: NUL and
+ * the other C0/C1 controls except tab, line feed, CR-LF and form feed, lone surrogates,
+ * and a byte-order mark anywhere but at the very start.
+ */
+const FORBIDDEN_CHARACTER =
+  // eslint-disable-next-line no-control-regex
+  /[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|\r(?!\n)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const CHARACTER_NAMES: Record<number, string> = {
+  0x00: "NUL",
+  0x0b: "LINE TABULATION",
+  0x0d: "CARRIAGE RETURN not followed by a line feed",
+  0x85: "NEXT LINE",
+  0x2028: "LINE SEPARATOR",
+  0x2029: "PARAGRAPH SEPARATOR",
+  0x202a: "LEFT-TO-RIGHT EMBEDDING",
+  0x202b: "RIGHT-TO-LEFT EMBEDDING",
+  0x202c: "POP DIRECTIONAL FORMATTING",
+  0x202d: "LEFT-TO-RIGHT OVERRIDE",
+  0x202e: "RIGHT-TO-LEFT OVERRIDE",
+  0x2066: "LEFT-TO-RIGHT ISOLATE",
+  0x2067: "RIGHT-TO-LEFT ISOLATE",
+  0x2068: "FIRST STRONG ISOLATE",
+  0x2069: "POP DIRECTIONAL ISOLATE",
+  0xfeff: "BYTE ORDER MARK",
+};
+
+function characterName(code: number): string {
+  const name = CHARACTER_NAMES[code];
+  if (name !== undefined) return name;
+  if (code >= 0xd800 && code <= 0xdfff) return "an unpaired surrogate";
+  return "a control character";
+}
+
+export interface ForbiddenCharacter {
+  /** `U+202E`. */
+  code: string;
+  name: string;
+  /** 0-based UTF-16 offset. */
+  position: number;
+}
+
+/** The first character the command may not contain, or undefined. Linear in the text. */
+export function findForbiddenCharacter(text: string): ForbiddenCharacter | undefined {
+  FORBIDDEN_CHARACTER.lastIndex = 0;
+  for (let match = FORBIDDEN_CHARACTER.exec(text); match !== null;) {
+    const code = match[0].charCodeAt(0);
+    if (!(code === 0xfeff && match.index === 0)) {
+      const hex = code.toString(16).toUpperCase().padStart(4, "0");
+      return { code: `U+${hex}`, name: characterName(code), position: match.index };
+    }
+    match = FORBIDDEN_CHARACTER.exec(text);
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
  * executes the batches this returns one by one, so classification and execution always
  * agree on where batches start and end.
  */
-import { closeBlockComment } from "./tsql-tokenize.js";
+import { closeBlockComment, lineCommentEnd } from "./tsql-tokenize.js";
 
 export interface TsqlBatch {
   /** The batch text, without the GO line. */
@@ -84,8 +84,7 @@ export function splitTsqlBatches(sql: string): TsqlBatch[] {
     }
     let end = i + 1;
     if (c === "-" && sql[i + 1] === "-") {
-      const newline = sql.indexOf("\n", i);
-      end = newline === -1 ? n : newline;
+      end = lineCommentEnd(sql, i);
     } else if (c === "/" && sql[i + 1] === "*") {
       const close = closeBlockComment(sql, i);
       end = close === -1 ? n : close;

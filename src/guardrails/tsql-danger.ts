@@ -6,6 +6,7 @@
 
 const MSSQL_ADMIN_PROCEDURES = new Set([
   "sp_configure",
+  "sp_set_session_context",
   "sp_executesql",
   "sp_execute",
   "sp_prepexec",
@@ -72,9 +73,39 @@ export function mssqlReadProcedure(name: string): boolean {
 /** Row-set functions that reach outside the database (files, other servers). */
 export const MSSQL_ADMIN_ROWSETS = new Set(["openrowset", "opendatasource", "openquery"]);
 
-/** Session options whose change defeats the worker's transaction handling. */
-export const MSSQL_DANGEROUS_SET_OPTIONS = new Set([
-  "xact_abort",
-  "implicit_transactions",
-  "remote_proc_transactions",
+/**
+ * Procedures that change who may do what: logins, users, role membership, ownership
+ * (issue 12, class 4). They carry the `grant` flag like GRANT itself.
+ */
+const MSSQL_GRANT_PROCEDURES = new Set([
+  "sp_adduser",
+  "sp_dropuser",
+  "sp_addlogin",
+  "sp_droplogin",
+  "sp_grantlogin",
+  "sp_revokelogin",
+  "sp_denylogin",
+  "sp_grantdbaccess",
+  "sp_revokedbaccess",
+  "sp_changedbowner",
+  "sp_changeobjectowner",
+  "sp_addsrvrolemember",
+  "sp_dropsrvrolemember",
+  "sp_addrolemember",
+  "sp_droprolemember",
+  "sp_addrole",
+  "sp_droprole",
+  "sp_addapprole",
+  "sp_approlepassword",
+  "sp_addgroup",
+  "sp_changegroup",
+  "sp_change_users_login",
+  "sp_password",
+  "sp_addlinkedsrvlogin",
+  "sp_addremotelogin",
+  "sp_defaultdb",
 ]);
+
+export function mssqlGrantProcedure(name: string): boolean {
+  return MSSQL_GRANT_PROCEDURES.has(name);
+}

@@ -75,24 +75,57 @@ function closeQuoted(text: string, at: number, close: string): number {
   }
 }
 
-/** End of a (nested) block comment starting at `at`, or -1 when unterminated. */
+const LINE_BREAK = /[\r\n]/g;
+
+/**
+ * End of a `--` comment starting at `at`: SQL Server ends it at a line feed *or* a carriage
+ * return (a lone CR included), so a comment never swallows a statement on a CR-only line.
+ */
+export function lineCommentEnd(text: string, at: number): number {
+  LINE_BREAK.lastIndex = at;
+  const match = LINE_BREAK.exec(text);
+  return match === null ? text.length : match.index;
+}
+
+const COMMENT_MARK = /\/\*|\*\//g;
+
+/**
+ * End of a (nested) block comment starting at `at`, or -1 when unterminated. One pass over
+ * the text (a marker search per step, never a rescan to the end), so a long run of `/*`
+ * stays linear.
+ */
 export function closeBlockComment(text: string, at: number): number {
   let depth = 0;
-  let i = at;
-  while (i < text.length) {
-    const open = text.indexOf("/*", i);
-    const close = text.indexOf("*/", i);
-    if (close === -1) return -1;
-    if (open !== -1 && open < close) {
-      depth += 1;
-      i = open + 2;
-    } else {
-      depth -= 1;
-      i = close + 2;
-      if (depth === 0) return i;
-    }
+  COMMENT_MARK.lastIndex = at;
+  for (let match = COMMENT_MARK.exec(text); match !== null; match = COMMENT_MARK.exec(text)) {
+    depth += match[0] === "/*" ? 1 : -1;
+    if (depth === 0) return COMMENT_MARK.lastIndex;
   }
   return -1;
+}
+
+const QUOTES: Readonly<Record<string, { close: string; type: TsqlTokenType; what: string }>> = {
+  "'": { close: "'", type: "string", what: "string" },
+  "[": { close: "]", type: "qident", what: "[name]" },
+  '"': { close: '"', type: "qident", what: '"name"' },
+};
+
+/** A quoted run at `i` ('string', N'string', [name], "name") with its unescaped value. */
+function quoted(
+  text: string,
+  i: number,
+): { type: TsqlTokenType; end: number; value: string } | { error: string } | undefined {
+  const unicode = (text[i] === "N" || text[i] === "n") && text[i + 1] === "'";
+  const open = unicode ? i + 1 : i;
+  const quote = QUOTES[text[open] as string];
+  if (quote === undefined) return undefined;
+  const end = closeQuoted(text, open, quote.close);
+  if (end === -1) return { error: `unterminated ${quote.what}` };
+  const value = text
+    .slice(open + 1, end - 1)
+    .split(quote.close + quote.close)
+    .join(quote.close);
+  return { type: quote.type, end, value };
 }
 
 export function tokenizeTsql(text: string, base = 0): TsqlTokenizeResult {
@@ -102,6 +135,10 @@ export function tokenizeTsql(text: string, base = 0): TsqlTokenizeResult {
     const raw = text.slice(start, end);
     tokens.push({ type, text: raw, value: value ?? raw, start: start + base, end: end + base });
   };
+  // SQL Server and JavaScript may disagree on where text ends at a NUL: refuse it outright.
+  const nul = text.indexOf("\0");
+  if (nul !== -1)
+    return { ok: false, message: "the command contains a NUL character", position: nul + base };
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -112,8 +149,7 @@ export function tokenizeTsql(text: string, base = 0): TsqlTokenizeResult {
       continue;
     }
     if (c === "-" && next === "-") {
-      const newline = text.indexOf("\n", i);
-      const end = newline === -1 ? n : newline;
+      const end = lineCommentEnd(text, i);
       comments.push([i + base, end + base]);
       i = end;
       continue;
@@ -125,26 +161,11 @@ export function tokenizeTsql(text: string, base = 0): TsqlTokenizeResult {
       i = end;
       continue;
     }
-    if (c === "'" || ((c === "N" || c === "n") && next === "'")) {
-      const quote = c === "'" ? i : i + 1;
-      const end = closeQuoted(text, quote, "'");
-      if (end === -1) return { ok: false, message: "unterminated string", position: i + base };
-      push("string", i, end, text.slice(quote + 1, end - 1).replace(/''/g, "'"));
-      i = end;
-      continue;
-    }
-    if (c === "[") {
-      const end = closeQuoted(text, i, "]");
-      if (end === -1) return { ok: false, message: "unterminated [name]", position: i + base };
-      push("qident", i, end, text.slice(i + 1, end - 1).replace(/\]\]/g, "]"));
-      i = end;
-      continue;
-    }
-    if (c === '"') {
-      const end = closeQuoted(text, i, '"');
-      if (end === -1) return { ok: false, message: 'unterminated "name"', position: i + base };
-      push("qident", i, end, text.slice(i + 1, end - 1).replace(/""/g, '"'));
-      i = end;
+    const quotedRun = quoted(text, i);
+    if (quotedRun !== undefined) {
+      if ("error" in quotedRun) return { ok: false, message: quotedRun.error, position: i + base };
+      push(quotedRun.type, i, quotedRun.end, quotedRun.value);
+      i = quotedRun.end;
       continue;
     }
     if (c === "@") {

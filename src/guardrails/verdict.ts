@@ -4,6 +4,8 @@
  */
 import type { GuardrailPolicy, GuardrailRuleName, GuardrailRuleRef } from "../policy/config.js";
 import { stripComments } from "./comments.js";
+import { compileCustomPattern } from "./custom-pattern.js";
+import type { CompiledPattern } from "./custom-pattern.js";
 import type {
   Classification,
   GuardrailHit,
@@ -12,12 +14,21 @@ import type {
   StatementInfo,
 } from "./types.js";
 
-/** True when every statement is a plain read: safe for a read-only transaction and `auto_approve: [read]`. */
+/**
+ * True when every statement is a plain read: safe for a read-only transaction and
+ * `auto_approve: [read]`. "Read" is an allowlist (DESIGN §1.4): any flag or refusal, even
+ * one the resource's deny list ignores, means the statement is not provably read-only.
+ */
 export function isReadOnly(classification: Classification): boolean {
   return (
     classification.ok &&
     classification.statements.length > 0 &&
-    classification.statements.every((statement) => statement.kind === "read")
+    classification.statements.every(
+      (statement) =>
+        statement.kind === "read" &&
+        statement.flags.length === 0 &&
+        statement.refusal === undefined,
+    )
   );
 }
 
@@ -74,12 +85,13 @@ function ruleKey(rule: GuardrailRuleRef): string {
   return typeof rule === "string" ? rule : `custom:${rule.name}`;
 }
 
-function customMatcher(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(pattern, "i");
-  } catch {
-    return undefined;
-  }
+/**
+ * A custom rule's pattern, compiled for linear-time matching (RE2): the pattern comes from a
+ * repository's author and the text from any requester, so a backtracking engine would let a
+ * pattern like `(a+)+$` stall the app on a crafted command.
+ */
+function customMatcher(pattern: string): CompiledPattern {
+  return compileCustomPattern(pattern);
 }
 
 function hitsFor(
@@ -94,17 +106,18 @@ function hitsFor(
       severity === "deny"
         ? "Rephrase the command, or ask the owners of .github/countersign.yml about this rule."
         : WARN_ADVICE;
-    const regex = customMatcher(rule.pattern);
-    if (regex === undefined) {
+    const compiled = customMatcher(rule.pattern);
+    if (!compiled.ok) {
       // The schema validates patterns; if one slips through anyway, fail closed.
       return [
         {
           rule: rule.name,
           custom: true,
-          message: `The custom rule \`${rule.name}\` has an invalid pattern, so the command cannot be checked against it. ${advice}`,
+          message: `The custom rule \`${rule.name}\` has an invalid pattern (${compiled.error}), so the command cannot be checked against it. ${advice}`,
         },
       ];
     }
+    const regex = compiled.pattern;
     if (!regex.test(stripped) && !regex.test(command)) return [];
     const message = `The command matches the custom rule \`${rule.name}\` (/${rule.pattern}/i). ${advice}`;
     if (classification.ok) {

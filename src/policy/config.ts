@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { compileCustomPattern } from "../guardrails/custom-pattern.js";
 
 export const CONFIG_PATH = ".github/countersign.yml";
 /** The name Probot's `context.config` takes: a file under `.github/`. */
@@ -85,17 +86,11 @@ export const approvalsSchema = z.union(
 
 const customRuleSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9_-]+$/i, "a custom rule name is letters, digits, - and _"),
-  pattern: z.string().refine(
-    (source) => {
-      try {
-        new RegExp(source, "i");
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "pattern must be a valid regular expression" },
-  ),
+  // A repository author's expression runs on requesters' text: RE2 syntax, linear time.
+  pattern: z.string().superRefine((source, context) => {
+    const compiled = compileCustomPattern(source);
+    if (!compiled.ok) context.addIssue({ code: "custom", message: compiled.error });
+  }),
 });
 
 export const ruleRefSchema = z.union([z.enum(GUARDRAIL_RULES), customRuleSchema]);

@@ -31,6 +31,12 @@ export interface ResultView {
 export interface RenderResultOptions {
   /** Defaults to GitHub's limit; lower it to leave room around the comment. */
   maxLength?: number;
+  /**
+   * Removes credentials from raw text (engines/redact.ts credentialRedactor for the resource's
+   * URL). Applied to every value BEFORE it is escaped, measured or cut, and once more to the
+   * finished comment, which is cut again if that made it longer.
+   */
+  redact?: (text: string) => string;
 }
 
 interface Limits {
@@ -248,16 +254,123 @@ function buildModel(view: ResultView, limits: Limits, step: number, maxLength: n
   return model;
 }
 
+/** The most that any render can show (each field's maximum over LIMIT_STEPS). */
+const SHOWN_AT_MOST = LIMIT_STEPS.reduce(
+  (most, limits) => ({
+    tables: Math.max(most.tables, limits.tables),
+    rows: Math.max(most.rows, limits.rows),
+    columns: Math.max(most.columns, limits.columns),
+    cellLength: Math.max(most.cellLength, limits.cellLength),
+    notices: Math.max(most.notices, limits.notices),
+  }),
+  { tables: 0, rows: 0, columns: 0, cellLength: 0, notices: 0 },
+);
+
+/**
+ * How far past the longest shown cell a cell is scrubbed. A secret that starts before the cut
+ * and is shorter than this is still seen whole. The engines scrub whole cells where they are
+ * read (ResultSetBuilder); this bound keeps the renderer's second pass cheap on a command
+ * that keeps thousands of 10,000-character cells.
+ */
+export const REDACT_MARGIN = 4_096;
+
+function redactCell(cell: string, redact: (text: string) => string): string {
+  const window = SHOWN_AT_MOST.cellLength + REDACT_MARGIN;
+  if (cell.length <= window) return redact(cell);
+  // Still longer than any shown cell after scrubbing, so it is cut and marked as before.
+  return redact(cell.slice(0, window)) + "…";
+}
+
+function redactSet(set: ResultSet, index: number, redact: (text: string) => string): ResultSet {
+  // Only cells that some render can show are scrubbed, and kept: the rest is never displayed.
+  const rows =
+    index < SHOWN_AT_MOST.tables
+      ? set.rows
+          .slice(0, SHOWN_AT_MOST.rows)
+          .map((row) =>
+            row
+              .slice(0, SHOWN_AT_MOST.columns)
+              .map((cell) => (cell === null ? null : redactCell(cell, redact))),
+          )
+      : [];
+  return {
+    ...set,
+    columns: set.columns.map(redact),
+    rows,
+    // Rows dropped above are still counted.
+    totalRows: Math.max(set.totalRows, set.rows.length),
+    command: redact(set.command),
+  };
+}
+
+/**
+ * Every value of the view that reaches the comment, scrubbed while it is still raw text: once
+ * escaped, a password with `_`, `$`, `|`, a backtick or `@` is spelled differently and would
+ * survive; once cut, a password split by the cut would too.
+ */
+function redactView(view: ResultView, redact: (text: string) => string): ResultView {
+  const { outcome } = view;
+  const error = outcome.error;
+  return {
+    ...view,
+    resource: redact(view.resource),
+    requester: redact(view.requester),
+    approvedBy: view.approvedBy.map(redact),
+    ...(view.grant === undefined ? {} : { grant: redact(view.grant) }),
+    outcome: {
+      ...outcome,
+      resultSets: outcome.resultSets.map((set, index) => redactSet(set, index, redact)),
+      // Notices past those any render lists are only counted; their text is dropped.
+      notices: outcome.notices.map((notice, index) =>
+        index < SHOWN_AT_MOST.notices ? redact(notice) : "",
+      ),
+      ...(error === undefined
+        ? {}
+        : {
+            error: {
+              ...error,
+              message: redact(error.message),
+              ...(error.code === undefined ? {} : { code: redact(error.code) }),
+            },
+          }),
+    },
+  };
+}
+
+/**
+ * The last word on what is posted: scrubbing the finished comment must find nothing more, and
+ * if it does (a user name that only appears next to template text) the scrubbed comment is cut
+ * again, so that scrubbing can never push a comment past the limit. A comment that will not
+ * settle in a few passes is replaced by the truncation note, which holds no output.
+ */
+function settle(
+  rendered: string,
+  redact: (text: string) => string,
+  maxLength: number,
+  note: string,
+): string {
+  let body = rendered;
+  for (let pass = 0; pass < 3; pass += 1) {
+    const next = truncateMarkdown(redact(body), maxLength, note);
+    if (next === body) return body;
+    body = next;
+  }
+  return truncateText(note.trim(), maxLength);
+}
+
 /** The result comment for one execution, at most `maxLength` (default 65,536) characters. */
 export function renderResultComment(view: ResultView, options: RenderResultOptions = {}): string {
   const maxLength = options.maxLength ?? MAX_COMMENT_LENGTH;
+  const redact = options.redact;
+  const shown = redact === undefined ? view : redactView(view, redact);
+  const note = renderTemplate("result-truncated", { maxLength });
   let rendered = "";
   for (const [step, limits] of LIMIT_STEPS.entries()) {
-    rendered = renderTemplate("result", buildModel(view, limits, step, maxLength));
-    if (rendered.length <= maxLength) return rendered;
+    rendered = renderTemplate("result", buildModel(shown, limits, step, maxLength));
+    if (rendered.length <= maxLength) break;
   }
-  const note = renderTemplate("result-truncated", { maxLength });
-  return truncateMarkdown(rendered, maxLength, note);
+  rendered = truncateMarkdown(rendered, maxLength, note);
+  return redact === undefined ? rendered : settle(rendered, redact, maxLength, note);
 }
 
 /**

@@ -15,7 +15,7 @@
  * kept in `request_events`.
  */
 import type { ExecutionOutcome } from "../engines/types.js";
-import { openEngine, redactCredentials } from "../engines/index.js";
+import { credentialRedactor, openEngine } from "../engines/index.js";
 import type { GitHub, RepoRef } from "../github/client.js";
 import { postComment } from "../github/comments.js";
 import {
@@ -115,6 +115,8 @@ export interface ResultSummary {
 }
 
 type Passed = {
+  /** The policy the request is held to now: the stricter of frozen and current. */
+  policy: ResourcePolicy;
   content: string;
   check: CommandCheck;
   basis: ApprovalBasis;
@@ -230,7 +232,7 @@ async function recheck(
   const basis: ApprovalBasis | Refusal =
     approvalWithoutReviews(policy, check, grant) ?? approvalFromReviews(fresh.evaluation);
   if (isRefusal(basis)) return basis;
-  return { content, check, basis, prUrl: pull.url };
+  return { policy, content, check, basis, prUrl: pull.url };
 }
 
 /** The outcome when no engine could be opened: nothing was attempted. */
@@ -496,9 +498,8 @@ export async function executeRequest(
   claim: Claim,
 ): Promise<ExecutionEnd> {
   const requestId = request.id;
-  const policy = request.policy as ResourcePolicy;
   const url = deps.env[resourceUrlVariable(request.resource)] ?? "";
-  const scrub = (text: string) => redactCredentials(text, url);
+  const scrub = credentialRedactor(url);
 
   let passed: Passed | Refusal;
   try {
@@ -552,9 +553,9 @@ export async function executeRequest(
         readOnly: passed.check.readOnly,
         statementTimeoutMs: deps.limits.statementTimeoutMs,
         lockTimeoutMs: deps.limits.lockTimeoutMs,
-        ...(policy.guardrails.maxAffectedRows === undefined
+        ...(passed.policy.guardrails.maxAffectedRows === undefined
           ? {}
-          : { maxAffectedRows: policy.guardrails.maxAffectedRows }),
+          : { maxAffectedRows: passed.policy.guardrails.maxAffectedRows }),
         keepRows: deps.limits.keepRows,
         signal: claim.signal,
       });
@@ -579,7 +580,7 @@ export async function executeRequest(
     requestId,
     resource: request.resource,
     requester: request.requester,
-    output: policy.output,
+    output: passed.policy.output,
     outcome,
     approvedBy: passed.basis.approvedBy,
     ...(request.grantId === null ? {} : { grant: `grant ${request.grantId}` }),
@@ -630,16 +631,19 @@ export async function executeRequest(
   );
 
   const line = outcomeLine(status, outcome);
-  let body = renderResultComment(view);
+  // Scrubbed while the values are raw text, before escaping, measuring and cutting.
+  let body = renderResultComment(view, { redact: scrub });
   if (status === "unknown") {
     const warning = renderTemplate("execution-unknown", {
       id: requestId,
       resource: request.resource,
       why: outcome.error?.message ?? "the outcome could not be determined",
     });
-    body = `${warning}\n${renderResultComment(view, { maxLength: 65_536 - warning.length - 1 })}`;
+    body = `${warning}\n${renderResultComment(view, {
+      maxLength: 65_536 - warning.length - 1,
+      redact: scrub,
+    })}`;
   }
-  body = scrub(body);
 
   const repo = { owner: request.owner, repo: request.repo };
   if (!moved.ok) {

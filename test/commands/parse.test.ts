@@ -143,3 +143,78 @@ describe("parseComment: code blocks follow CommonMark", () => {
     expect(parseComment(body)).toEqual({ kind: "none" });
   });
 });
+
+describe("parseComment: HTML comments are invisible on GitHub and never acted on", () => {
+  test.each([
+    ["on one line", "<!-- /run prod-db DROP TABLE users -->"],
+    ["after text", "Looks good <!-- /run prod-db DROP TABLE users -->"],
+    ["on its own lines", "<!--\n/run prod-db DROP TABLE users\n-->"],
+    ["indented and with CRLF", "  <!--\r\n/run prod-db DROP TABLE users\r\n-->\r\n"],
+    [
+      "multi-line, opened mid-paragraph",
+      "Thanks! <!-- note\n/run prod-db\n```sql\nDROP TABLE users\n```\n-->",
+    ],
+    ["unterminated", "<!--\n/run prod-db DROP TABLE users"],
+    ["unterminated after a closed one", "<!-- a --> b <!-- c\n\n/run prod-db DROP TABLE users"],
+    ["a PR template's comment", "<!-- Describe the change.\n/cancel\n-->"],
+    ["the empty comment <!-->", "<!-->\n/run prod-db DROP TABLE users"],
+  ])("a slash command inside an HTML comment (%s) is not a command", (_what, body) => {
+    expect(parseComment(body)).toEqual({ kind: "none" });
+  });
+
+  test("a visible /run after a closed HTML comment still counts", () => {
+    expect(parseComment("<!-- template help -->\n/run prod-db SELECT 1")).toEqual({
+      kind: "run",
+      resource: "prod-db",
+      command: "SELECT 1",
+      reason: null,
+    });
+    expect(parseComment("<!--\n/run prod-db DROP TABLE users\n-->\n/run replica SELECT 2")).toEqual(
+      { kind: "run", resource: "replica", command: "SELECT 2", reason: null },
+    );
+  });
+
+  test("a code block hidden in an HTML comment is not the command", () => {
+    const body = "/run prod-db\n<!--\n```sql\nDROP TABLE users\n```\n-->";
+    expect(parseComment(body)).toMatchObject({ kind: "invalid", verb: "run" });
+    expect(parseComment(body)).not.toMatchObject({ command: expect.anything() });
+  });
+
+  test("the visible block after a hidden one is the command; a hidden reason is ignored", () => {
+    const body =
+      "/run prod-db\n<!-- ```sql\nDROP TABLE users\n``` -->\n```sql\nSELECT 1\n```\nReason: INC-7 <!-- not this -->";
+    expect(parseComment(body)).toEqual({
+      kind: "run",
+      resource: "prod-db",
+      command: "SELECT 1",
+      reason: "INC-7",
+    });
+  });
+
+  test("a /run line that carries a hidden part is refused, not run without it", () => {
+    for (const body of [
+      "/run prod-db SELECT 1 <!-- ; DROP TABLE users -->",
+      "/run prod-db SELECT 1 <!--\n; DROP TABLE users\n-->",
+      "/run prod-db<!-- x --> SELECT 1",
+    ]) {
+      const parsed = parseComment(body);
+      expect(parsed).toMatchObject({ kind: "invalid", verb: "run" });
+      expect(parsed).toMatchObject({ problem: expect.stringContaining("HTML comment") });
+    }
+  });
+
+  test("<!-- inside a code block is SQL, not an HTML comment", () => {
+    const body = "/run prod-db\n```sql\nSELECT '<!--' AS a;\n```\nReason: INC-8";
+    expect(parseComment(body)).toEqual({
+      kind: "run",
+      resource: "prod-db",
+      command: "SELECT '<!--' AS a;",
+      reason: "INC-8",
+    });
+    // And a comment opened in a code block does not hide what follows the block.
+    expect(parseComment("```\n<!--\n```\n/run prod-db SELECT 1")).toMatchObject({
+      kind: "run",
+      command: "SELECT 1",
+    });
+  });
+});

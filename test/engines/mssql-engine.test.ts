@@ -52,6 +52,27 @@ describe("MssqlEngine without a server (NOT run against a real SQL Server)", () 
     await engine.close();
   });
 
+  it("refuses transaction control, pinned SET options and EXECUTE AS before connecting", async () => {
+    // The host does not exist: a refusal is the only way these can come back this fast.
+    const engine = engineFor(
+      "mssql://sa:Secret-Pw-1@no-such-host.invalid:1433/db?connectTimeout=1000",
+    );
+    for (const sql of [
+      "UPDATE t SET a = 1 WHERE id = 1; COMMIT",
+      "SET XACT_ABORT OFF\nGO\nUPDATE t SET a = 1 WHERE id = 1",
+      "EXECUTE AS USER = 'dbo'; SELECT 1",
+      "SELECT 1 -- x\rROLLBACK",
+    ]) {
+      const outcome = await engine.execute(opts(sql));
+      expect(outcome).toMatchObject({
+        status: "failed",
+        rolledBack: false,
+        error: { code: "COUNTERSIGN_REFUSED_STATEMENT" },
+      });
+    }
+    await engine.close();
+  });
+
   it("a connection to a closed port fails cleanly, fast, with credentials redacted", async () => {
     const engine = engineFor(
       "mssql://countersign_sa:Secret-Pw-1@127.0.0.1:1/appdb?encrypt=false&connectTimeout=3000",

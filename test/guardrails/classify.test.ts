@@ -39,7 +39,15 @@ describe("postgres", () => {
       await classifyCommand("SELECT lower(name), myschema.score(id) FROM people", "postgres"),
     );
     expect(statement?.functions).toEqual(["lower", "myschema.score"]);
-    expect(statement?.kind).toBe("read");
+    // "Read" is an allowlist: a function the server's operator has not declared side-effect
+    // free makes the statement a write.
+    expect(statement?.kind).toBe("write");
+    const [declared] = statements(
+      await classifyCommand("SELECT lower(name), myschema.score(id) FROM people", "postgres", {
+        readFunctions: ["myschema.score"],
+      }),
+    );
+    expect(declared?.kind).toBe("read");
   });
 
   test("excerpts are collapsed and at most 200 characters", async () => {

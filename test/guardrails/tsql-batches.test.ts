@@ -78,4 +78,9 @@ describe("splitTsqlBatches", () => {
     expect(splitTsqlBatches("SELECT 'x\nGO\nSELECT 2")).toHaveLength(1);
     expect(splitTsqlBatches("/* x\nGO\nSELECT 2")).toHaveLength(1);
   });
+
+  test("a -- comment ends at a lone CR, so a quote after it is seen", () => {
+    const sql = "SELECT 1 -- x\r'\nGO\n'";
+    expect(splitTsqlBatches(sql)).toHaveLength(1);
+  });
 });

@@ -90,4 +90,22 @@ describe("tokenizeTsql", () => {
   ])("%s is an error", (sql, message, position) => {
     expect(tokenizeTsql(sql)).toEqual({ ok: false, message, position });
   });
+
+  test("a -- comment ends at LF, at CRLF and at a lone CR, as in SQL Server", () => {
+    for (const end of ["\n", "\r\n", "\r"]) {
+      expect(tokens(`SELECT 1 -- x${end}DROP`).map((t) => t.value)).toEqual([
+        "SELECT",
+        "1",
+        "DROP",
+      ]);
+    }
+    const result = tokenizeTsql("a -- b\rc");
+    expect(result.ok && result.comments).toEqual([[2, 6]]);
+  });
+
+  test("NUL is refused wherever it is, strings and comments included", () => {
+    for (const sql of ["SELECT 1\u0000", "SELECT 'a\u0000b'", "-- x\u0000\nSELECT 1"]) {
+      expect(tokenizeTsql(sql).ok).toBe(false);
+    }
+  });
 });

@@ -7,6 +7,9 @@ import {
   type ResultView,
 } from "../../src/render/result.js";
 import { markdownProblems, tableShapes } from "./markdown-check.js";
+import { MAX_CELL_CHARS, ResultSetBuilder } from "../../src/engines/common.js";
+import { credentialRedactor } from "../../src/engines/redact.js";
+import { escapeInline, neutralizeReferences } from "../../src/render/escape.js";
 
 const WJ = "\u2060";
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -402,5 +405,128 @@ describe("outputDigest", () => {
       digests.add(outputDigest(changed));
     }
     expect(digests.size).toBe(changes.length + 1);
+  });
+});
+
+describe("credentials never reach the comment (issue 12, class 9)", () => {
+  // A password using every character the Markdown escaping changes, and `@`, which the
+  // mention breaker changes: escaped first, it would no longer match the redaction.
+  const PASSWORD = "s3_cr$t|p`w@x_y";
+  const USER = "svc_app";
+  const URL = `postgres://${USER}:${encodeURIComponent(PASSWORD)}@db.internal:5432/prod`;
+  const redact = credentialRedactor(URL);
+
+  /** The comment with escapes, word joiners and entities undone: what a reader sees. */
+  function asRead(comment: string): string {
+    return comment
+      .replace(/\u2060/g, "")
+      .replace(/\\(.)/g, "$1")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
+  }
+
+  function expectNoPassword(comment: string): void {
+    for (const form of [
+      PASSWORD,
+      encodeURIComponent(PASSWORD),
+      escapeInline(PASSWORD),
+      neutralizeReferences(PASSWORD),
+    ]) {
+      expect(comment).not.toContain(form);
+    }
+    expect(asRead(comment)).not.toContain(PASSWORD);
+    // Not even the part a cut could leave behind.
+    expect(asRead(comment)).not.toContain(PASSWORD.slice(0, 8));
+  }
+
+  function leaky(): ResultView {
+    return view(
+      {},
+      {
+        status: "failed",
+        rolledBack: true,
+        resultSets: [
+          select(
+            ["id", `col_${PASSWORD}`, "url"],
+            [
+              ["1", `the password is ${PASSWORD}.`, URL],
+              ["2", `${PASSWORD}${PASSWORD}`, `mssql://sa:${PASSWORD}@other:1433/db`],
+              // The password straddles the 200-character cut of the first render.
+              ["3", `${"x".repeat(195)}${PASSWORD}`, null],
+            ],
+          ),
+        ],
+        notices: [`NOTICE: connecting with ${PASSWORD}`, `WARNING: user ${USER} said hi`],
+        error: { message: `could not connect to ${URL}: Password=${PASSWORD};`, code: "28P01" },
+      },
+    );
+  }
+
+  test("cells, column names, notices and errors are scrubbed before escaping", () => {
+    const comment = renderResultComment(leaky(), { redact });
+    expectNoPassword(comment);
+    expect(comment).not.toMatch(new RegExp(`(?<![A-Za-z0-9_$])${USER}(?![A-Za-z0-9_$])`));
+    expect(comment).toContain("\\[redacted\\]");
+    expectValid(comment);
+  });
+
+  test("without scrubbing first, escaping would hide the password from a scrub of the comment", () => {
+    // The failure mode the renderer's redact option exists for: this is what a scrub after
+    // rendering (the old way) lets through.
+    const late = redact(renderResultComment(leaky()));
+    expect(asRead(late)).toContain(PASSWORD);
+  });
+
+  test("summary and none modes scrub too", () => {
+    for (const output of ["summary", "none"] as const) {
+      const comment = renderResultComment({ ...leaky(), output }, { redact });
+      expectNoPassword(comment);
+    }
+  });
+
+  test("huge output full of short secrets stays within 65,536 characters after scrubbing", () => {
+    // A 2-character password becomes the 10-character `[redacted]`: scrubbing after measuring
+    // would grow the comment five-fold.
+    const shortUrl = "postgres://u1:pw@db/x";
+    const scrub = credentialRedactor(shortUrl);
+    const cell = "pw".repeat(500);
+    const sets = Array.from({ length: 4 }, () =>
+      select(
+        Array.from({ length: 12 }, (_, i) => `pw${i}`),
+        Array.from({ length: 60 }, () => Array.from({ length: 12 }, () => cell)),
+        1_000_000,
+      ),
+    );
+    const comment = renderResultComment(
+      view(
+        {},
+        {
+          resultSets: sets,
+          notices: Array.from({ length: 100 }, () => "pw".repeat(1_000)),
+          error: { message: "pw".repeat(20_000) },
+        },
+      ),
+      { redact: scrub },
+    );
+    expect(comment.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(comment).not.toContain("pw");
+    expectValid(comment);
+  });
+
+  test("a scrub that grows the finished comment is cut again to the limit", () => {
+    // Template text itself matches here, so only the final pass can see it.
+    const growing = (text: string) => text.replace(/Result/g, "R".repeat(2_000));
+    const sets = Array.from({ length: 100 }, () => select(["a"], [["1"]]));
+    const comment = renderResultComment(view({}, { resultSets: sets }), { redact: growing });
+    expect(comment.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(growing(comment)).toBe(comment);
+  });
+
+  test("the engines' builder scrubs column names and cells before cutting them", () => {
+    const builder = new ResultSetBuilder([`c_${PASSWORD}`], 5, redact);
+    builder.add([`${"y".repeat(MAX_CELL_CHARS - 3)}${PASSWORD}`]);
+    const set = builder.finish("SELECT", null);
+    expect(JSON.stringify(set)).not.toContain(PASSWORD.slice(0, 4));
   });
 });

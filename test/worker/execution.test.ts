@@ -92,6 +92,11 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
     // Exactly these calls, in this order; four content-creating ones.
     expect(recorder.calls.map((call) => `${call.method} ${call.path.split("?")[0]}`)).toEqual([
       "POST /app/installations/2/access_tokens",
+      // The policy in force now: the repository's file (none here, nor an org default) and
+      // the requester's permission.
+      "GET /repos/acme/ops/contents/.github/countersign.yml",
+      "GET /repos/acme/.github/contents/.github/countersign.yml",
+      "GET /repos/acme/ops/collaborators/alice/permission",
       `GET /repos/acme/ops/pulls/42`,
       `GET /repos/acme/ops/pulls/42/files`,
       `GET /repos/acme/ops/contents/${FILE_PATH}`,
