@@ -42,3 +42,45 @@ export async function addLabels(
 ): Promise<void> {
   await github.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
 }
+
+export const CONFIG_CHECK_NAME = "countersign/config";
+
+export interface CheckAnnotation {
+  path: string;
+  line: number;
+  message: string;
+}
+
+/** A finished `countersign/config` check run on a commit, with its annotations (≤ 50). */
+export async function publishConfigCheck(
+  github: GitHub,
+  repo: RepoRef,
+  headSha: string,
+  result: {
+    conclusion: "success" | "failure" | "neutral";
+    title: string;
+    summary: string;
+    annotations: CheckAnnotation[];
+  },
+): Promise<void> {
+  await github.rest.checks.create({
+    ...repo,
+    name: CONFIG_CHECK_NAME,
+    head_sha: headSha,
+    status: "completed",
+    conclusion: result.conclusion,
+    completed_at: new Date().toISOString(),
+    output: {
+      title: result.title,
+      summary: result.summary,
+      // GitHub takes at most 50 annotations per request.
+      annotations: result.annotations.slice(0, 50).map((annotation) => ({
+        path: annotation.path,
+        start_line: annotation.line,
+        end_line: annotation.line,
+        annotation_level: "failure" as const,
+        message: annotation.message,
+      })),
+    },
+  });
+}

@@ -19,7 +19,7 @@ import {
 import { renderTemplate } from "../render/templates.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import { postComment } from "../github/comments.js";
-import { fileAtRef } from "../github/execution.js";
+import { fileAtRef, pullRequestState } from "../github/execution.js";
 import type { CommandCheck } from "./command-check.js";
 import { ruleOf } from "./approval-inputs.js";
 import { approveRequest } from "./approve.js";
@@ -153,7 +153,12 @@ export async function openRequest(
   });
 
   let prNodeId = request.prNodeId;
-  let prUrl = `https://github.com/${request.owner}/${request.repo}/pull/${request.prNumber ?? ""}`;
+  // The URL GitHub gave (github.com or an Enterprise host), kept from the attempt that
+  // opened the PR; a PR opened by an older version without it is asked for it.
+  let prUrl = request.prUrl ?? "";
+  if (request.prNumber !== null && prUrl === "") {
+    prUrl = (await pullRequestState(github, repo, request.prNumber)).url;
+  }
   if (request.prNumber === null) {
     const pull = await openPullRequest(github, repo, {
       head: branch,
@@ -163,7 +168,11 @@ export async function openRequest(
     });
     prNodeId = pull.nodeId;
     prUrl = pull.url;
-    request = await deps.store.patch(request.id, { prNumber: pull.number, prNodeId: pull.nodeId });
+    request = await deps.store.patch(request.id, {
+      prNumber: pull.number,
+      prNodeId: pull.nodeId,
+      prUrl: pull.url,
+    });
   }
 
   if (request.checkRunId === null) {

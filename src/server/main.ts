@@ -4,8 +4,12 @@
  * its database (DATABASE_URL, or the embedded store in .countersign-data) and runs its jobs
  * and the execution worker in this process. With separate workers (`npm run worker`),
  * COUNTERSIGN_IN_PROCESS_WORKER=false keeps executions out of the app server.
+ *
+ * Operators get /healthz, /readyz and /metrics beside Probot's routes. SIGINT and SIGTERM
+ * both drain: running commands finish (or are rolled back) within
+ * COUNTERSIGN_SHUTDOWN_TIMEOUT_MS before the process exits.
  */
-import { run } from "probot";
+import { ProbotOctokit, run } from "probot";
 import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
 import { sweepExpired, sweepGrants } from "../requests/expiry.js";
@@ -15,56 +19,83 @@ import { jobHandlers } from "../worker/jobs.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import type { GitHub } from "../github/client.js";
 import { loadServerConfig } from "./server-config-file.js";
+import { Metrics } from "./metrics.js";
+import { operatorRoutes } from "./health.js";
+import { githubAnswerPlugin } from "../github/request-observer.js";
+import { drainOnSignals } from "./shutdown.js";
 
 // Before anything listens: a bad server file stops the app with the path and the problems.
 const server = loadServerConfig(process.env);
+let metrics: Metrics | null = null;
 
-await run(async (app) => {
-  const database = await openDatabase({
-    url: process.env.DATABASE_URL,
-    embeddedPath: process.env.COUNTERSIGN_DATA_DIR,
-  });
-  const services = createServices(database, process.env, server.config);
-  if (!server.found) {
-    app.log.warn(
-      { path: server.path },
-      "no server file: no resource exists until countersign.server.yml (or COUNTERSIGN_CONFIG) declares one",
-    );
-  }
-  await createApp(services)(app, { cwd: process.cwd(), addHandler: () => undefined });
-  const runner = new JobRunner(
-    services.jobs,
-    jobHandlers(services, app.log),
-    async (installationId) => (await app.auth(installationId)) as GitHub,
-    app.log,
-  );
-  runner.start();
-  const githubFor = async (installationId: number) => (await app.auth(installationId)) as GitHub;
-  const executor =
-    process.env.COUNTERSIGN_IN_PROCESS_WORKER === "false"
-      ? null
-      : createExecutor(
-          { ...services, env: process.env, log: app.log, githubFor },
-          { url: process.env.DATABASE_URL, shared: database.shared },
-          executorOptionsFromEnv(process.env),
-        );
-  executor?.start();
-  // Every replica may sweep: each expired request gets one deduplicated job.
-  const sweeper = setInterval(() => {
-    Promise.all([
-      sweepExpired(services.store, services.jobs),
-      sweepGrants(services.store, services.jobs),
-    ]).catch((error: unknown) => {
-      app.log.error({ err: String(error) }, "expiry sweep failed");
+const probotServer = await run(
+  async (app, { addHandler }) => {
+    const database = await openDatabase({
+      url: process.env.DATABASE_URL,
+      embeddedPath: process.env.COUNTERSIGN_DATA_DIR,
     });
-  }, 60_000);
-  const shutdown = async () => {
-    clearInterval(sweeper);
-    // Running commands first: they may still need the job runner's database.
-    await executor?.stop(Number(process.env.COUNTERSIGN_SHUTDOWN_TIMEOUT_MS ?? 30_000));
-    await runner.stop();
-    await database.close();
-  };
-  process.once("SIGTERM", () => void shutdown().then(() => process.exit(0)));
-  app.log.info({ embedded: !database.shared }, "countersign is running");
-});
+    const services = createServices(database, process.env, server.config);
+    metrics = new Metrics(services);
+    if (!server.found) {
+      app.log.warn(
+        { path: server.path },
+        "no server file: no resource exists until countersign.server.yml (or COUNTERSIGN_CONFIG) declares one",
+      );
+    }
+    addHandler(operatorRoutes({ knex: database.knex, jobs: services.jobs }, metrics));
+    await createApp(services, metrics)(app, { cwd: process.cwd(), addHandler });
+    const onJobFailed = (kind: string, final: boolean) => metrics?.jobFailed(kind, final);
+    const runner = new JobRunner(
+      services.jobs,
+      jobHandlers(services, app.log),
+      async (installationId) => (await app.auth(installationId)) as GitHub,
+      app.log,
+      { onJobFailed },
+    );
+    runner.start();
+    const githubFor = async (installationId: number) => (await app.auth(installationId)) as GitHub;
+    const executor =
+      process.env.COUNTERSIGN_IN_PROCESS_WORKER === "false"
+        ? null
+        : createExecutor(
+            { ...services, env: process.env, log: app.log, githubFor },
+            { url: process.env.DATABASE_URL, shared: database.shared },
+            {
+              ...executorOptionsFromEnv(process.env),
+              onExecutionEnd: (status, seconds) => metrics?.executionEnded(status, seconds),
+            },
+          );
+    executor?.start();
+    // Every replica may sweep: each expired request gets one deduplicated job.
+    const sweeper = setInterval(() => {
+      Promise.all([
+        sweepExpired(services.store, services.jobs),
+        sweepGrants(services.store, services.jobs),
+      ]).catch((error: unknown) => {
+        app.log.error({ err: String(error) }, "expiry sweep failed");
+      });
+    }, 60_000);
+    drainOnSignals(app.log, async () => {
+      clearInterval(sweeper);
+      await probotServer?.stop();
+      // Running commands first: they may still need the job runner's database.
+      const stopped = await executor?.stop(
+        Number(process.env.COUNTERSIGN_SHUTDOWN_TIMEOUT_MS ?? 30_000),
+      );
+      await runner.stop();
+      await database.close();
+      return (stopped?.abandoned ?? 0) > 0 ? 1 : 0;
+    });
+    app.log.info({ embedded: !database.shared }, "countersign is running");
+  },
+  {
+    Octokit: ProbotOctokit.plugin(
+      githubAnswerPlugin((method, route, status, remaining) =>
+        metrics?.githubAnswered(method, route, status, remaining),
+      ),
+    ),
+  },
+);
+// Probot adds its own SIGINT handler after the app has loaded; it exits without draining,
+// so a running command would end `unknown`. Ours (added by drainOnSignals) is the one.
+drainOnSignals.takeOver();

@@ -7,13 +7,18 @@
  * SIGTERM/SIGINT: stop claiming, let running commands finish up to
  * COUNTERSIGN_SHUTDOWN_TIMEOUT_MS (default 30 s), then abort them (rolled back, `failed`).
  */
+import { existsSync } from "node:fs";
 import { createProbot } from "probot";
 import type { GitHub } from "../github/client.js";
 import { openDatabase } from "../store/database.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import { createServices } from "./services.js";
 import { loadServerConfig } from "./server-config-file.js";
+import { drainOnSignals } from "./shutdown.js";
 
+// The same .env the setup page wrote for `npm start` (Probot's `run` reads it there; a
+// worker built with createProbot does not). Variables already set win.
+if (existsSync(".env")) process.loadEnvFile(".env");
 const env = process.env;
 
 // Before any logger exists: these are start-up errors for the operator's terminal.
@@ -50,14 +55,9 @@ const executor = createExecutor(
 );
 executor.start();
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal, workerId: executor.workerId }, "stopping the worker");
+drainOnSignals(log, async () => {
+  log.info({ workerId: executor.workerId }, "stopping the worker");
   const result = await executor.stop(Number(env.COUNTERSIGN_SHUTDOWN_TIMEOUT_MS ?? 30_000));
   await database.close();
-  process.exit(result.abandoned > 0 ? 1 : 0);
-};
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
-process.once("SIGINT", () => void shutdown("SIGINT"));
+  return result.abandoned > 0 ? 1 : 0;
+});

@@ -38,10 +38,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
             ? {}
             : { filename: options.embeddedPath ?? DEFAULT_EMBEDDED_PATH },
       } as Knex.Config);
-  await knex.migrate.latest({ migrationSource });
+  await migrateToLatest(knex);
   return {
     knex,
     shared: Boolean(options.url),
     close: () => knex.destroy(),
   };
+}
+
+/** Runs every migration not yet applied (at start, and by `npm run migrate`). */
+export async function migrateToLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource });
+}
+
+/** True when every migration the code knows has been applied (for /readyz). */
+export async function migrationsCurrent(knex: Knex): Promise<boolean> {
+  const [, pending] = (await knex.migrate.list({ migrationSource })) as [unknown[], unknown[]];
+  return pending.length === 0;
 }

@@ -118,6 +118,24 @@ export class JobQueue {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * Queue health for /readyz and /metrics: jobs not done, and how long the oldest one that
+   * is due has waited (0 when none is due). A due job waiting for minutes means no runner
+   * is taking jobs.
+   */
+  async stats(): Promise<{ depth: number; oldestDueAgeSeconds: number }> {
+    const row = (await this.knex("jobs")
+      .whereNull("done_at")
+      .select(
+        this.knex.raw("count(*) as depth"),
+        this.knex.raw(
+          "coalesce(extract(epoch from now() - min(run_after) filter (where run_after <= now())), 0) as oldest",
+        ),
+      )
+      .first()) as { depth: string | number; oldest: string | number } | undefined;
+    return { depth: Number(row?.depth ?? 0), oldestDueAgeSeconds: Number(row?.oldest ?? 0) };
+  }
+
   async failedJobs(): Promise<{ kind: string; lastError: string }[]> {
     const rows = (await this.knex("jobs")
       .whereNotNull("done_at")

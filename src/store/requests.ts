@@ -453,6 +453,15 @@ export class RequestStore {
   }
 
   /** Pending requests whose deadline has passed, for the expiry sweep. */
+  /** How many requests are in each status (for /metrics). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = (await this.knex("requests")
+      .select("status")
+      .count({ n: "*" })
+      .groupBy("status")) as { status: string; n: string | number }[];
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
       // An approval does not outlive the timeout either: a command approved last week must

@@ -50,6 +50,8 @@ export interface ExecutorOptions {
   /** Commands run at once by this worker. */
   concurrency?: number;
   limits?: Partial<ExecutionLimits>;
+  /** Told of every claimed request's end (metrics): its final status and seconds since claim. */
+  onExecutionEnd?: (status: string, seconds: number) => void;
 }
 
 export interface StopResult {
@@ -78,6 +80,8 @@ export class Executor {
   private ticking: Promise<void> | null = null;
   private wakeRequested = false;
 
+  private readonly onExecutionEnd: ExecutorOptions["onExecutionEnd"];
+
   constructor(
     private readonly deps: ExecutorDeps,
     options: ExecutorOptions = {},
@@ -87,6 +91,7 @@ export class Executor {
     this.pollMs = options.pollMs ?? 5_000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.onExecutionEnd = options.onExecutionEnd;
   }
 
   /** Claims one approved request; null when there is none (or another worker was faster). */
@@ -187,11 +192,15 @@ export class Executor {
     const renewEvery = Math.max(50, Math.floor(this.leaseMs / 3));
     const renew = setInterval(() => {
       void this.deps.store.renewLease(id, this.workerId, this.leaseMs).then(
-        (held) => {
-          if (!held && !abort.signal.aborted) {
-            this.deps.log.error({ requestId: id }, "lease lost while running: aborting");
-            abort.abort(new Error("the worker lost its lease"));
-          }
+        async (held) => {
+          if (held || abort.signal.aborted || finished) return;
+          // The final state change releases the lease while the outcome is still being
+          // published: that is a normal end. But `unknown` is what the lease sweeper declares
+          // when it took the lease away: then stop at once (harmless if we had finished).
+          const status = (await this.deps.store.get(id))?.status;
+          if (status !== "running" && status !== "unknown") return;
+          this.deps.log.error({ requestId: id }, "lease lost while running: aborting");
+          abort.abort(new Error("the worker lost its lease"));
         },
         (error: unknown) => {
           // The database is unreachable: keep going; the next renewal may work, and if the
@@ -200,11 +209,18 @@ export class Executor {
         },
       );
     }, renewEvery);
+    const claimedAt = performance.now();
+    // A renewal that was already under way when the run ended finds the lease released by
+    // the final state change: that is the normal end, not a lost lease.
+    let finished = false;
     const promise = this.run(id, abort.signal)
       .then((end) => {
+        finished = true;
         this.deps.log.info({ requestId: id, ...end }, "request done");
+        this.onExecutionEnd?.(end.status, (performance.now() - claimedAt) / 1000);
       })
       .catch((error: unknown) => {
+        finished = true;
         this.deps.log.error({ requestId: id, err: errorText(error) }, "execution failed");
       })
       .finally(() => {

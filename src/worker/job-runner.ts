@@ -13,6 +13,8 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   pollMs?: number;
   maxAttempts?: number;
+  /** Told of every failed attempt (metrics); `final` when the job gave up for good. */
+  onJobFailed?: (kind: string, final: boolean) => void;
 }
 
 interface Logger {
@@ -69,6 +71,7 @@ export class JobRunner {
         giveUp ? "job failed for good" : "job failed; will retry",
       );
       await this.queue.fail(job.id, message, retryInMs);
+      this.options.onJobFailed?.(job.kind, giveUp);
     }
     return true;
   }

@@ -1,5 +1,6 @@
 /** Which function runs each kind of job. */
 import { closeRequest } from "../requests/close-request.js";
+import { checkConfigChange } from "../requests/config-check.js";
 import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js";
 import { APP_ACTOR } from "../requests/intake.js";
 import { onHeadMoved } from "../requests/head-moved.js";
@@ -18,6 +19,14 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
   const { store } = services;
   const requestId = (job: { requestId: number | null }) => job.requestId as number;
   return {
+    check_config: async (job, github) => {
+      await checkConfigChange(services, github, {
+        repo: { owner: String(job.payload.owner), repo: String(job.payload.repo) },
+        pullNumber: Number(job.payload.number),
+        headSha: String(job.payload.headSha),
+        baseRef: String(job.payload.baseRef),
+      });
+    },
     open_request: (job, github) =>
       openRequest({ store, log }, github, requestId(job), String(job.payload.baseBranch)),
     reply: (job, github) =>

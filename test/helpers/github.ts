@@ -5,7 +5,7 @@
 import nock from "nock";
 import { generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
-import { createApp } from "../../src/app.js";
+import { createApp, type WebhookObserver } from "../../src/app.js";
 import type { GitHub } from "../../src/github/client.js";
 import { clearNodeIdCaches } from "../../src/github/node-ids.js";
 import { createServices, type Services } from "../../src/server/services.js";
@@ -46,6 +46,7 @@ export function createHarness(
   database: Database,
   env: NodeJS.ProcessEnv = {},
   server: ServerConfig = openServerConfig(),
+  observer?: WebhookObserver,
 ): Harness {
   clearNodeIdCaches();
   const probot = new Probot({
@@ -63,7 +64,7 @@ export function createHarness(
   });
   const services = createServices(database, env, server);
   const { store, jobs } = services;
-  void probot.load(createApp(services));
+  void probot.load(createApp(services, observer));
   const runner = new JobRunner(
     jobs,
     jobHandlers(services, silentLog),
