@@ -3,6 +3,7 @@
  * stringification, turning the driver's stream events into ResultSets, error formatting.
  * Kept apart from the driver code so that it is tested directly (there is no SQL Server in CI).
  */
+import { READING_OPTIONS } from "../guardrails/tsql-session.js";
 import type { config as MssqlConfig } from "mssql";
 import { tokenizeTsql } from "../guardrails/tsql-tokenize.js";
 import type { TsqlToken } from "../guardrails/tsql-tokenize.js";
@@ -144,24 +145,6 @@ const REFUSED_SET_OPTIONS = new Set([
   "CURSOR_CLOSE_ON_COMMIT",
   "REMOTE_PROC_TRANSACTIONS",
 ]);
-
-/**
- * Options that change how the server reads or evaluates the text (is "x" a name or a string,
- * what `= NULL` means): only the value the guardrails assume, which the engine pins and SSMS
- * writes at the top of its scripts, is accepted. The same list as the intake classifier's.
- */
-const READING_OPTIONS: Readonly<Record<string, "ON" | "OFF">> = {
-  ANSI_NULLS: "ON",
-  ANSI_PADDING: "ON",
-  ANSI_WARNINGS: "ON",
-  ANSI_NULL_DFLT_ON: "ON",
-  ANSI_NULL_DFLT_OFF: "OFF",
-  QUOTED_IDENTIFIER: "ON",
-  CONCAT_NULL_YIELDS_NULL: "ON",
-  ARITHABORT: "ON",
-  ARITHIGNORE: "OFF",
-  NUMERIC_ROUNDABORT: "OFF",
-};
 
 /** Why `SET <option> <value>` is refused, or null. `value` is ON, OFF or null (a number …). */
 function optionRefusal(option: string, value: string | null): string | null {

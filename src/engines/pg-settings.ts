@@ -10,6 +10,7 @@
  * splitter cannot see it (a DO block, a function) stops the command before the next statement
  * is sent. All of these are `user`-context settings, settable by any role.
  */
+import { PROTECTED_SETTINGS } from "../guardrails/pg-settings.js";
 
 export interface PinnedSetting {
   name: string;
@@ -31,42 +32,11 @@ export const IDLE_IN_TRANSACTION_MS = 30_000;
  */
 export const CONNECTION_CHECK_MS = 5_000;
 
-/** Settings that are not pinned but that a command may not change either. */
-const ALSO_GUARDED = [
-  // Changing who we are, or where unqualified names resolve, changes what the
-  // engine's own checks and the reviewers' reading of the command refer to.
-  "role",
-  "session_authorization",
-  "search_path",
-  // Replica mode turns off triggers and foreign keys (superuser only, refused anyway).
-  "session_replication_role",
-  // Not pinned for read-write commands, but never turned on or off by the command.
-  "default_transaction_read_only",
-  // PostgreSQL 17+: a bound on the whole transaction; the engine's timeouts are the bounds.
-  "transaction_timeout",
-] as const;
-
-/** The names pinned for some execution, whatever its options. */
-const PINNABLE = [
-  "standard_conforming_strings",
-  "backslash_quote",
-  "escape_string_warning",
-  "client_encoding",
-  "statement_timeout",
-  "lock_timeout",
-  "idle_in_transaction_session_timeout",
-  "client_connection_check_interval",
-  "transaction_read_only",
-] as const;
-
 /**
- * Every setting a command may not change, with SET/RESET, set_config or otherwise. Lower
- * case: PostgreSQL's setting names are case-insensitive.
+ * Every setting a command may not change, with SET/RESET, set_config or otherwise: the
+ * guardrails' list, so intake and the engine never disagree.
  */
-export const GUARDED_SETTINGS: ReadonlySet<string> = new Set<string>([
-  ...PINNABLE,
-  ...ALSO_GUARDED,
-]);
+export const GUARDED_SETTINGS: ReadonlySet<string> = PROTECTED_SETTINGS;
 
 export interface PinOptions {
   readOnly: boolean;
@@ -129,7 +99,7 @@ export const WATCH_SQL =
 
 /** The names checked after every statement: what was pinned, and what may never change. */
 export function watchedNames(settings: PinnedSetting[]): string[] {
-  return [...new Set([...settings.map((s) => s.name), ...ALSO_GUARDED])];
+  return [...new Set([...settings.map((s) => s.name), ...GUARDED_SETTINGS])];
 }
 
 export interface SettingValue {

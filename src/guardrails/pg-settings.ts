@@ -8,8 +8,13 @@
 import { defElems, isObject, list, str, type JsonObject } from "./pg-ast.js";
 import { constValue } from "./pg-fold.js";
 
-/** Settings the engine pins at the start of the transaction; no command may change them. */
-const PINNED_SETTINGS = new Set([
+/**
+ * Settings no command may change: the engine pins most of them at the start of the
+ * transaction and checks all of them after every statement; the guardrails refuse a
+ * statement that changes one at intake. The one list both use. Lower case: PostgreSQL's
+ * setting names are case-insensitive.
+ */
+export const PROTECTED_SETTINGS: ReadonlySet<string> = new Set([
   // How the server reads the text of later statements.
   "standard_conforming_strings",
   "backslash_quote",
@@ -19,6 +24,7 @@ const PINNED_SETTINGS = new Set([
   "statement_timeout",
   "lock_timeout",
   "idle_in_transaction_session_timeout",
+  "client_connection_check_interval",
   "transaction_timeout",
   "transaction_read_only",
   "default_transaction_read_only",
@@ -36,7 +42,7 @@ const PINNED_SETTINGS = new Set([
 ]);
 
 export function pinnedSetting(name: string): boolean {
-  return PINNED_SETTINGS.has(name.toLowerCase());
+  return PROTECTED_SETTINGS.has(name.toLowerCase());
 }
 
 /**

@@ -25,7 +25,7 @@ const PINNED_OPTIONS: Readonly<Record<string, string>> = {
  * names, string padding, arithmetic errors): only the value the guardrails assume, which is
  * also the driver's default, is accepted, because SSMS writes it at the top of scripts.
  */
-const READING_OPTIONS: Readonly<Record<string, "ON" | "OFF">> = {
+export const READING_OPTIONS: Readonly<Record<string, "ON" | "OFF">> = {
   ANSI_NULLS: "ON",
   ANSI_PADDING: "ON",
   ANSI_WARNINGS: "ON",

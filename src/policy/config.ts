@@ -120,6 +120,18 @@ const resourceSchema = z.strictObject({
   jit: jitSchema.optional(),
 });
 
+/**
+ * prod-db and prod_db (or PROD-DB) read the same COUNTERSIGN_RESOURCE_PROD_DB_URL: two rule
+ * sets for one database would let the laxer one win. A refinement for a `resources` record.
+ */
+export const oneRuleSetPerDatabase = [
+  (resources: Record<string, unknown>) => {
+    const variables = Object.keys(resources).map(resourceUrlVariable);
+    return new Set(variables).size === variables.length;
+  },
+  { message: "two resource names map to the same database (e.g. prod-db and prod_db)" },
+] as const;
+
 const configSchema = z.strictObject({
   resources: z
     .record(
@@ -129,15 +141,7 @@ const configSchema = z.strictObject({
     .refine((resources) => Object.keys(resources).length > 0, {
       message: "configure at least one resource",
     })
-    // prod-db and prod_db (or PROD-DB) read the same COUNTERSIGN_RESOURCE_PROD_DB_URL: two
-    // rules for one database would let the laxer one win.
-    .refine(
-      (resources) => {
-        const variables = Object.keys(resources).map(resourceUrlVariable);
-        return new Set(variables).size === variables.length;
-      },
-      { message: "two resource names map to the same database (e.g. prod-db and prod_db)" },
-    ),
+    .refine(...oneRuleSetPerDatabase),
   audit_branch: z
     .unknown()
     .optional()

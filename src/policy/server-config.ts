@@ -16,7 +16,7 @@ import {
   jitSchema,
   normaliseApprovals,
   normaliseGuardrails,
-  resourceUrlVariable,
+  oneRuleSetPerDatabase,
   type ConfigProblem,
   type ResourcePolicy,
 } from "./config.js";
@@ -56,15 +56,7 @@ const serverConfigSchema = z.strictObject({
       z.string().regex(RESOURCE_NAME, "resource names are letters, digits, - and _"),
       serverResourceSchema,
     )
-    // prod-db and prod_db read the same COUNTERSIGN_RESOURCE_PROD_DB_URL: two floors for one
-    // database would let the laxer one win.
-    .refine(
-      (resources) => {
-        const variables = Object.keys(resources).map(resourceUrlVariable);
-        return new Set(variables).size === variables.length;
-      },
-      { message: "two resource names map to the same database (e.g. prod-db and prod_db)" },
-    ),
+    .refine(...oneRuleSetPerDatabase),
 });
 
 /** One resource as the server declares it: who may use it, and its floor as a policy. */
