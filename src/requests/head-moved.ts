@@ -38,13 +38,14 @@ export async function onHeadMoved(
   const grantId = pusher.toLowerCase() === request.requester.toLowerCase() ? request.grantId : null;
 
   // Countersign itself never pushes to a request branch after opening it, so a push by any
-  // bot or app (GitHub Actions, another app's token) hides the person who made it: that
-  // person might be a reviewer, who would then approve their own SQL. End the request.
+  // bot or app (GitHub Actions, another app's token), or one no webhook reported, hides the
+  // person who made it: that person might be a reviewer, who would then approve their own
+  // SQL. End the request.
   if (isBotLogin(pusher, pusherIsBot)) {
     await deps.store.patch(request.id, { headSha, pushers, grantId });
     await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
       actor: pusher,
-      detail: `${pusher} (a bot or app) pushed to the request branch; the person behind its token is unknown, so no approval can be trusted. To change the command, the requester pushes it themselves or comments a new /run`,
+      detail: `${pusher} pushed to the request branch: a bot, an app or a push GitHub did not report, so the person behind it is unknown and no approval can be trusted. To change the command, the requester pushes it themselves or comments a new /run`,
     });
     return;
   }

@@ -13,6 +13,7 @@ import { ProbotOctokit, run } from "probot";
 import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
 import { sweepExpired, sweepGrants } from "../requests/expiry.js";
+import { DEFAULT_REFRESH_MS, sweepPendingRequests } from "../requests/refresh.js";
 import { createServices } from "./services.js";
 import { JobRunner } from "../worker/job-runner.js";
 import { jobHandlers } from "../worker/jobs.js";
@@ -66,11 +67,14 @@ const probotServer = await run(
             },
           );
     executor?.start();
-    // Every replica may sweep: each expired request gets one deduplicated job.
+    const refreshEveryMs = Number(process.env.COUNTERSIGN_REFRESH_MS ?? DEFAULT_REFRESH_MS);
+    // Every replica may sweep: each expired request gets one deduplicated job, and so does
+    // each pending request once per refresh interval (webhooks GitHub never sent).
     const sweeper = setInterval(() => {
       Promise.all([
         sweepExpired(services.store, services.jobs),
         sweepGrants(services.store, services.jobs),
+        sweepPendingRequests(services.store, services.jobs, new Date(), refreshEveryMs),
       ]).catch((error: unknown) => {
         app.log.error({ err: String(error) }, "expiry sweep failed");
       });

@@ -453,6 +453,16 @@ export class RequestStore {
   }
 
   /** Pending requests whose deadline has passed, for the expiry sweep. */
+  /** Pending requests with a pull request, oldest first: the missed-webhook sweep reads them. */
+  async findPendingWithPullRequest(limit = 500): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .where({ status: "pending" })
+      .whereNotNull("pr_number")
+      .orderBy("id")
+      .limit(limit)) as Row[];
+    return rows.map(fromRow);
+  }
+
   /** How many requests are in each status (for /metrics). */
   async countByStatus(): Promise<Record<string, number>> {
     const rows = (await this.knex("requests")

@@ -1,6 +1,7 @@
 /** Which function runs each kind of job. */
 import { closeRequest } from "../requests/close-request.js";
 import { checkConfigChange } from "../requests/config-check.js";
+import { refreshRequest } from "../requests/refresh.js";
 import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js";
 import { APP_ACTOR } from "../requests/intake.js";
 import { onHeadMoved } from "../requests/head-moved.js";
@@ -19,6 +20,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
   const { store } = services;
   const requestId = (job: { requestId: number | null }) => job.requestId as number;
   return {
+    refresh: (job, github) => refreshRequest(services, github, requestId(job)),
     check_config: async (job, github) => {
       await checkConfigChange(services, github, {
         repo: { owner: String(job.payload.owner), repo: String(job.payload.repo) },

@@ -436,7 +436,7 @@ describe("pushes to the request branch", () => {
     expect((await harness.store.events(request.id)).at(-1)).toMatchObject({
       toStatus: "rejected",
       actor: "github-actions[bot]",
-      detail: expect.stringContaining("the person behind its token is unknown") as string,
+      detail: expect.stringContaining("the person behind it is unknown") as string,
     });
     // Nothing else was read: not the files, not the command.
     expect(reads()).toEqual([PULL]);
