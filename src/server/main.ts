@@ -14,6 +14,9 @@ import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
 import { sweepExpired, sweepGrants } from "../requests/expiry.js";
 import { DEFAULT_REFRESH_MS, sweepPendingRequests } from "../requests/refresh.js";
+import { reconcileDeliveries } from "../requests/redeliver.js";
+import { ReconcilerState } from "../store/reconciler-state.js";
+import { randomUUID } from "node:crypto";
 import { createServices } from "./services.js";
 import { JobRunner } from "../worker/job-runner.js";
 import { jobHandlers } from "../worker/jobs.js";
@@ -70,7 +73,25 @@ const probotServer = await run(
     const refreshEveryMs = Number(process.env.COUNTERSIGN_REFRESH_MS ?? DEFAULT_REFRESH_MS);
     // Every replica may sweep: each expired request gets one deduplicated job, and so does
     // each pending request once per refresh interval (webhooks GitHub never sent).
+    const reconciler = {
+      state: new ReconcilerState(database.knex),
+      holder: `app-${randomUUID().slice(0, 8)}`,
+      leaseMs: 180_000,
+      now: () => new Date(),
+    };
     const sweeper = setInterval(() => {
+      // One replica at a time asks GitHub to redeliver what failed to reach us.
+      app
+        .auth()
+        .then((appGithub) => reconcileDeliveries(reconciler, appGithub as GitHub))
+        .then((result) => {
+          if (result.redelivered.length > 0) {
+            app.log.info({ guids: result.redelivered }, "asked GitHub to redeliver webhooks");
+          }
+        })
+        .catch((error: unknown) => {
+          app.log.warn({ err: String(error) }, "webhook redelivery reconciler failed");
+        });
       Promise.all([
         sweepExpired(services.store, services.jobs),
         sweepGrants(services.store, services.jobs),

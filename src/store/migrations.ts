@@ -129,6 +129,31 @@ const MIGRATIONS: Migration[] = [
       });
     },
   },
+  {
+    name: "004_reconciler",
+    async up(knex) {
+      // Who does a job that one replica must do at a time (the redelivery reconciler): the
+      // holder renews its lease; anyone may take an expired one.
+      await knex.schema.createTable("leader_leases", (table) => {
+        table.string("name", 100).primary();
+        table.string("holder", 100).notNullable();
+        table.timestamp("expires_at", { useTz: true }).notNullable();
+        // What the leader has done so far (the reconciler: the newest delivery it has seen).
+        table.text("cursor");
+      });
+      // Each failed delivery is asked to be redelivered once, whichever replica leads.
+      await knex.schema.createTable("webhook_redeliveries", (table) => {
+        table.string("guid", 100).primary();
+        table.bigInteger("delivery_id").notNullable();
+        table.string("event", 100);
+        table.timestamp("requested_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists("webhook_redeliveries");
+      await knex.schema.dropTableIfExists("leader_leases");
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */
