@@ -10,15 +10,32 @@ import { onReview } from "./handlers/pull-request-review.js";
 import { onClosed, onSynchronize } from "./handlers/pull-request.js";
 import { onPullRequestPushed } from "./handlers/config-change.js";
 import type { Services } from "./server/services.js";
+import { BadDeliveryError, missingPayloadParts } from "./handlers/payload-shape.js";
+
+interface WebhookContext {
+  id: string;
+  name: string;
+  payload: unknown;
+  log: { warn(object: object, message: string): void };
+}
 
 export interface WebhookObserver {
   webhookHandled(event: string, seconds: number): void;
 }
 
 export function createApp(services: Services, observer?: WebhookObserver): ApplicationFunction {
+  // Every handler: the payload checked at the edge (400, not a TypeError's 500), and timed.
   const timed =
-    <C extends { name: string }>(handler: (context: C) => Promise<void>) =>
+    <C extends WebhookContext>(handler: (context: C) => Promise<void>) =>
     async (context: C): Promise<void> => {
+      const missing = missingPayloadParts(context.name, context.payload);
+      if (missing.length > 0) {
+        context.log.warn(
+          { deliveryId: context.id, event: context.name, missing },
+          "malformed delivery: answered 400",
+        );
+        throw new BadDeliveryError(`the ${context.name} payload has no ${missing.join(", ")}`);
+      }
       const started = performance.now();
       try {
         await handler(context);
