@@ -6,7 +6,8 @@
  * /usr/bin/time -v, once as is (psql holds the whole result before printing) and once with
  * FETCH_COUNT=1000 (psql's own cursor mode), output to /dev/null.
  *
- * Usage: [BENCH_ROWS=1000000] BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node <compiled>/bench/engine-rows.js
+ * Run: [BENCH_ROWS=1000000] BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
+ * npm run bench -- engine-rows (without a database URL it exits 2: skipped).
  */
 import { spawnSync } from "node:child_process";
 import { PostgresEngine } from "../src/engines/postgres.js";

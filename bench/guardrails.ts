@@ -1,14 +1,7 @@
 /**
  * Guardrail throughput on ~1 MB scripts, one per dialect (warm-up run first, then timed).
  *
- * There is no tsx in the project, so compile to a scratch directory whose parent resolves
- * node_modules (here a symlink), then run with node:
- *   mkdir -p /tmp/gr && ln -sfn "$PWD/node_modules" /tmp/gr/node_modules
- *   echo '{"type":"module"}' > /tmp/gr/package.json
- *   npx tsc --outDir /tmp/gr/out --rootDir . --module nodenext --moduleResolution nodenext \
- *     --target es2022 --strict --noUncheckedIndexedAccess --skipLibCheck --types node \
- *     bench/guardrails.ts
- *   node /tmp/gr/out/bench/guardrails.js
+ * Run: `npm run bench -- guardrails` (scripts/bench.js compiles and runs it).
  */
 import { classifyCommand, loadGuardrails, type Dialect } from "../src/guardrails/index.js";
 

@@ -9,6 +9,7 @@
  * both drain: running commands finish (or are rolled back) within
  * COUNTERSIGN_SHUTDOWN_TIMEOUT_MS before the process exits.
  */
+import { existsSync } from "node:fs";
 import { ProbotOctokit, run } from "probot";
 import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
@@ -28,6 +29,8 @@ import { operatorRoutes } from "./health.js";
 import { githubAnswerPlugin } from "../github/request-observer.js";
 import { drainOnSignals } from "./shutdown.js";
 
+// Probot reads .env only inside run(); the server file's path may be set there too.
+if (existsSync(".env")) process.loadEnvFile(".env");
 // Before anything listens: a bad server file stops the app with the path and the problems.
 const server = loadServerConfig(process.env);
 let metrics: Metrics | null = null;
