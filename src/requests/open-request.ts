@@ -94,8 +94,11 @@ export async function openRequest(
   baseBranch: string,
 ): Promise<void> {
   let request = await deps.store.get(requestId);
-  // Cancelled or expired before its job ran: nothing to open.
-  if (request === null || request.status !== "pending") return;
+  // Cancelled or expired before its job ran: nothing to open. An approval can land between
+  // a first attempt that opened the PR and its retry (reviews need only the PR): the retry
+  // still finishes what is missing (the check run, the announcement).
+  if (request === null || !["pending", "approved"].includes(request.status)) return;
+  const alreadyApproved = request.status === "approved";
   const repo = { owner: request.owner, repo: request.repo };
   const policy = request.policy as ResourcePolicy;
   const check = request.classification as CommandCheck;
@@ -145,10 +148,10 @@ export async function openRequest(
     teamMembers: new Map(),
   });
   // approvals: none (for a grant: jit approvals none) approves without any review.
-  const approvedNow = autoApproval !== null || evaluation.status === "approved";
+  const approvedNow = alreadyApproved || autoApproval !== null || evaluation.status === "approved";
   const status = statusView({
     status: approvedNow ? "approved" : "pending",
-    evaluation: autoApproval ? null : evaluation,
+    evaluation: autoApproval || alreadyApproved ? null : evaluation,
     autoApproval,
   });
 
@@ -214,7 +217,7 @@ export async function openRequest(
     );
   }
 
-  if (approvedNow) {
+  if (approvedNow && !alreadyApproved) {
     await approveRequest(
       deps.store,
       request,
