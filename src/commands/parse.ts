@@ -20,7 +20,9 @@ export const MAX_COMMAND_BYTES = 64 * 1024;
 type Verb = "run" | "jit" | "revoke" | "cancel";
 
 const RESOURCE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const SLASH_LINE = /^[ \t]{0,3}\/(run|jit|revoke|cancel)(?=\s|$)(.*)$/i;
+// Up to three spaces, as CommonMark allows; a tab is four columns, so a tab-indented line
+// is code (an example), not a command.
+const SLASH_LINE = /^ {0,3}\/(run|jit|revoke|cancel)(?=\s|$)(.*)$/i;
 const FENCE_OPEN = /^[ \t]{0,3}(`{3,}|~{3,})(.*)$/;
 const REASON_LINE = /^[ \t]*reason[ \t]*:[ \t]*(.*)$/i;
 

@@ -34,6 +34,8 @@ export interface PullRequestState {
   state: string;
   merged: boolean;
   url: string;
+  /** ISO time of the PR's last change (a push moves it). */
+  updatedAt: string;
 }
 
 /** The request PR as it is now (no cache): open?, head commit. */
@@ -49,6 +51,7 @@ export async function pullRequestState(
     state: data.state,
     merged: data.merged,
     url: data.html_url,
+    updatedAt: data.updated_at,
   };
 }
 

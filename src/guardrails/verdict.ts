@@ -81,8 +81,13 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/**
+ * A custom rule is its name *and* its pattern: a floor's rule and a repository's rule that
+ * share a name are two rules, and both must be applied (the same key as the effective
+ * policy's union uses).
+ */
 function ruleKey(rule: GuardrailRuleRef): string {
-  return typeof rule === "string" ? rule : `custom:${rule.name}`;
+  return typeof rule === "string" ? rule : `custom:${rule.name}:${rule.pattern}`;
 }
 
 /**

@@ -75,11 +75,28 @@ const groupSchema = z
 
 const APPROVALS_SHAPE = 'approvals must be "none", { all_of: [groups] } or { any_of: [groups] }';
 
+/**
+ * A team or user list named twice in one rule is refused: "two different DBAs" is
+ * `{ team: dba, min: 2 }`. Two groups with one key would otherwise merge when a floor and a
+ * repository rule are combined, and the floor would silently ask for fewer people.
+ */
+const groupList = (mode: "all_of" | "any_of") =>
+  z
+    .array(groupSchema)
+    .min(1, `${mode} needs at least one group`)
+    .refine(
+      (groups) => {
+        const keys = groups.map((group) => group.team ?? `users:${(group.users ?? []).join(",")}`);
+        return new Set(keys.map((key) => key.toLowerCase())).size === keys.length;
+      },
+      { message: `${mode} names a group twice; ask for more approvals from one group with min` },
+    );
+
 export const approvalsSchema = z.union(
   [
     z.literal("none"),
-    z.strictObject({ all_of: z.array(groupSchema).min(1, "all_of needs at least one group") }),
-    z.strictObject({ any_of: z.array(groupSchema).min(1, "any_of needs at least one group") }),
+    z.strictObject({ all_of: groupList("all_of") }),
+    z.strictObject({ any_of: groupList("any_of") }),
   ],
   { error: APPROVALS_SHAPE },
 );

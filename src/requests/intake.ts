@@ -187,15 +187,17 @@ export async function intakeRun(
   const now = deps.now();
   const denied = check.denied.length > 0;
   // A command of the grantee under an active grant needs no per-command approval (§2).
-  const grant = denied
-    ? null
-    : await deps.store.findActiveGrant(
-        source.owner,
-        source.repo,
-        resource.name,
-        source.author,
-        now,
-      );
+  // A grant counts only while the effective policy still allows JIT.
+  const grant =
+    denied || resource.jit === null
+      ? null
+      : await deps.store.findActiveGrant(
+          source.owner,
+          source.repo,
+          resource.name,
+          source.author,
+          now,
+        );
   const { created, request } = await deps.store.create(
     {
       ...fromSource(source),

@@ -43,8 +43,11 @@ export async function sweepPendingRequests(
 /** The pusher recorded when the head moved and no webhook said who moved it. */
 export const UNKNOWN_PUSHER = "an unknown pusher (missed webhook)";
 
+/** A push younger than this may still have its webhook on the way: look again next sweep. */
+export const PUSH_GRACE_MS = 2 * 60_000;
+
 export async function refreshRequest(
-  deps: ReevaluateDeps & { checkCommand: CheckCommand },
+  deps: ReevaluateDeps & { checkCommand: CheckCommand; jobs: JobQueue; now(): Date },
   github: GitHub,
   requestId: number,
 ): Promise<void> {
@@ -54,6 +57,9 @@ export async function refreshRequest(
   const live = await pullRequestState(github, repo, request.prNumber);
   if (live.state !== "open") return;
   if (request.headSha !== null && live.headSha !== request.headSha) {
+    // The webhook may be on its way or its job queued: leave the push to it for now.
+    const recent = deps.now().getTime() - Date.parse(live.updatedAt) < PUSH_GRACE_MS;
+    if (recent || (await deps.jobs.hasPending(request.id, "head_moved"))) return;
     // Someone pushed and the webhook never came: who is unknown, so nobody can be made
     // ineligible for it. Fail closed, as for a push by a bot.
     await onHeadMoved(deps, github, request.id, live.headSha, UNKNOWN_PUSHER, true);

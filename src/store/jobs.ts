@@ -111,6 +111,15 @@ export class JobQueue {
       });
   }
 
+  /** Whether a job of `kind` for `requestId` is waiting or running. */
+  async hasPending(requestId: number, kind: string): Promise<boolean> {
+    const row = (await this.knex("jobs")
+      .where({ request_id: requestId, kind })
+      .whereNull("done_at")
+      .first("id")) as { id: number } | undefined;
+    return row !== undefined;
+  }
+
   /** Jobs not yet done (tests and health checks). */
   async pendingCount(): Promise<number> {
     const row = (await this.knex("jobs").whereNull("done_at").count({ n: "*" }).first()) as

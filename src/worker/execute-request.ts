@@ -173,6 +173,14 @@ async function recheck(
   const current = await currentPolicy(deps, github, request);
   if ("to" in current) return current;
   const { policy } = current;
+  // A timeout shortened since intake counts too (expiresAt was set from the frozen one).
+  if (request.createdAt.getTime() + policy.timeoutMs <= deps.now().getTime()) {
+    return {
+      to: "expired",
+      reason:
+        "it is older than the resource's timeout as it stands now; ask again with a new `/run`.",
+    };
+  }
   // Write permission is checked now, not only at intake: someone removed since must not
   // have their command run.
   const permission = await getRepositoryPermission(github, repo, request.requester);
@@ -220,11 +228,16 @@ async function recheck(
   let grant: { id: number; covers: boolean } | null = null;
   if (request.grantId !== null) {
     const record = await deps.store.get(request.grantId);
+    // A grant covers only while JIT is still allowed for the resource (floor and repository
+    // as they are now), and its approval is judged against the JIT rule as it is now too.
     let covers =
-      grantCovers(record, request, deps.now()) && !othersPushed(fresh.pushers, request.requester);
-    if (covers && record !== null) {
+      policy.jit !== null &&
+      grantCovers(record, request, deps.now()) &&
+      !othersPushed(fresh.pushers, request.requester);
+    if (covers && record !== null && policy.jit !== null) {
       // The grant's own approval is checked against GitHub too, not its cached state.
-      const grantNow = await evaluateRequest(sources, record, { fresh: true });
+      const held = stricterPolicy(record.policy as ResourcePolicy, policy);
+      const grantNow = await evaluateRequest(sources, { ...record, policy: held }, { fresh: true });
       covers = grantNow.evaluation.status === "approved";
     }
     grant = { id: request.grantId, covers };

@@ -218,3 +218,10 @@ describe("parseComment: HTML comments are invisible on GitHub and never acted on
     });
   });
 });
+
+describe("indentation", () => {
+  test("a tab-indented /run is code (an example), not a command", () => {
+    expect(parseComment("See:\n\n\t/run prod-db DELETE FROM users")).toEqual({ kind: "none" });
+    expect(parseComment("   /run prod-db SELECT 1")).toMatchObject({ kind: "run" });
+  });
+});

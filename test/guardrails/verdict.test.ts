@@ -122,6 +122,16 @@ describe("evaluateGuardrails: custom rules", () => {
     ]);
   });
 
+  test("two rules with one name are two rules: a repository's cannot shadow the floor's", async () => {
+    const decoy = { name: "no-pii", pattern: "zzz_never" };
+    const result = await verdict(
+      "SELECT ssn FROM people WHERE id = 1",
+      policy({ deny: [decoy, noPii] }),
+    );
+    expect(result.allowed).toBe(false);
+    expect(result.denied.map((hit) => hit.rule)).toEqual(["no-pii"]);
+  });
+
   test("comments cannot split a word to dodge a rule", async () => {
     const rule = { name: "no-drop-users", pattern: "drop table users" };
     const result = await verdict("DROP/* x */TABLE/**/users", policy({ deny: [rule] }));

@@ -14,8 +14,15 @@ const PULL = `/repos/${OWNER}/${REPO}/pulls/42`;
 const CHECK = `/repos/${OWNER}/${REPO}/check-runs/9001`;
 const suite = handlerSuite({ optionalToken: true });
 
-function livePull(head: string): object {
-  return { number: 42, state: "open", merged: false, head: { sha: head }, base: { ref: "main" } };
+function livePull(head: string, minutesAgo = 10): object {
+  return {
+    number: 42,
+    state: "open",
+    merged: false,
+    head: { sha: head },
+    base: { ref: "main" },
+    updated_at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+  };
 }
 
 function approval(id: number, login: string): object {
@@ -85,6 +92,24 @@ test("a push nobody reported: the pusher is unknown, so the request is rejected"
   expect((await suite.harness.store.events(request.id)).at(-1)?.detail).toContain(
     "the person behind it is unknown",
   );
+});
+
+test("a push minutes old, or one whose webhook job is queued, is left to that webhook", async () => {
+  const request = await seedOpenRequest(suite.harness.services);
+  suite.recorder.watch(nock(API).get(PULL).reply(200, livePull("head222", 0.5)));
+  const github = await suite.harness.probot.auth(2);
+  await refreshRequest(suite.harness.services, github, request.id);
+  await suite.harness.jobs.enqueue({
+    kind: "head_moved",
+    installationId: 2,
+    requestId: request.id,
+    dedupeKey: "head:queued",
+    payload: { headSha: "head222", pusher: "alice" },
+  });
+  suite.recorder.watch(nock(API).get(PULL).reply(200, livePull("head222", 10)));
+  await refreshRequest(suite.harness.services, github, request.id);
+  expect((await suite.harness.store.get(request.id))?.status).toBe("pending");
+  expect(suite.recorder.writes()).toEqual([]);
 });
 
 test("only pending requests with a pull request are swept", async () => {

@@ -237,6 +237,19 @@ describe("durations and environment names", () => {
   });
 });
 
+describe("a group named twice in one rule", () => {
+  test.each([
+    { all_of: [{ team: "dba" }, { team: "dba" }] },
+    { all_of: [{ team: "dba" }, { team: "DBA", min: 2 }] },
+    { any_of: [{ users: ["alice", "bob"] }, { users: ["alice", "bob"] }] },
+  ])("%j is refused (ask with min instead)", (approvals) => {
+    const result = parseConfig({ resources: { "prod-db": { approvals } } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]?.message).toMatch(/names a group twice/);
+  });
+});
+
 describe("what the repository file may no longer say", () => {
   test("audit_branch is the server's: refused with the reason", () => {
     const result = parseConfig({

@@ -6,6 +6,7 @@
  * real PostgreSQL at TEST_DATABASE_URL.
  */
 import nock from "nock";
+import { serverConfig } from "../helpers/server-floor.js";
 import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
 import type { Database } from "../../src/store/database.js";
 import { openDatabase } from "../../src/store/database.js";
@@ -185,5 +186,43 @@ describeWithTarget("commands under a grant, run by the worker", () => {
     await executor.runOnce();
     expect((await world.store.get(third.id))?.status).toBe("pending");
     expect(await scratch.query(`SELECT runs FROM ${table}`)).toEqual([{ runs: 2 }]);
+  });
+
+  test("JIT turned off on the server after the grant: the command waits for approval", async () => {
+    const strict = workerWorld(
+      database,
+      { COUNTERSIGN_RESOURCE_PROD_DB_URL: TARGET },
+      serverConfig({
+        "prod-db": {
+          repos: ["acme/*"],
+          approvals: "none",
+          guardrails: { deny: [], allow_unparsed: true },
+          timeout: "30d",
+          jit: false,
+        },
+      }),
+    );
+    const request = await seedApproved(strict, {
+      policy: POLICY,
+      command: bump(),
+      sourceCommentId: 5009,
+      grantId,
+    });
+    const scope = mockRecheck({
+      fileContent: requestFile(request.id, bump()),
+      reviews: [],
+      teams: TEAMS,
+    });
+    // No read of the grant's reviews: without JIT the grant covers nothing.
+    scope
+      .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
+      .reply(200, {})
+      .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
+      .reply(200, {})
+      .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
+      .reply(201, { id: 1, html_url: "https://github.com/acme/ops/pull/42#issuecomment-1" });
+    await strict.executor().runOnce();
+    expect((await strict.store.get(request.id))?.status).toBe("pending");
+    expect(await scratch.query(`SELECT runs FROM ${table}`)).toEqual([{ runs: 0 }]);
   });
 });

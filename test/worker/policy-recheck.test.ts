@@ -13,6 +13,7 @@ import {
   OWNER,
   PR_URL,
   REPO,
+  mockPolicyReads,
   mockRecheck,
   mockToken,
   requestFile,
@@ -147,6 +148,26 @@ test("an approval older than the resource's timeout expires instead of running",
   expect(refusalComment()).toContain("is **expired** and was **not run**");
   expect(closedPull()).toBe(true);
   expect(recorder.calls.filter((entry) => entry.method === "GET")).toEqual([]);
+});
+
+test("a timeout shortened on the server since intake expires an older approval", async () => {
+  const world = workerWorld(
+    database,
+    NOWHERE,
+    serverConfig({ "prod-db": { repos: ["acme/*"], approvals: "none", timeout: "1h" } }),
+  );
+  const request = await seedApproved(world, { policy: LAX, command: COMMAND });
+  await database
+    .knex("requests")
+    .where({ id: request.id })
+    .update({ created_at: new Date(Date.now() - 2 * 3_600_000) });
+  recorder.watch(mockPolicyReads(mockToken()));
+  mockRefusalWrites();
+
+  await world.executor().runOnce();
+
+  expect((await world.store.get(request.id))?.status).toBe("expired");
+  expect(refusalComment()).toContain("as it stands now");
 });
 
 test("a resource the server no longer lists for the repository is rejected", async () => {
