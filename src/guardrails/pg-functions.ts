@@ -7,6 +7,7 @@
  */
 import { pgAdminFunction } from "./danger.js";
 import { PG_OTHER_BUILTINS, PG_READ_FUNCTIONS } from "./pg-read-functions.js";
+import { PG_BUILTIN_OPERATORS, PG_BUILTIN_TYPES } from "./pg-builtin-names.js";
 
 export type FunctionVerdict = "read" | "admin" | "unknown";
 
@@ -65,6 +66,26 @@ export function plannerSafe(parts: readonly string[], readFunctions: ReadonlySet
     if (builtinRead(name) || PG_OTHER_BUILTINS.has(name)) return true;
   }
   return readFunctions.has(parts.join("."));
+}
+
+/**
+ * Whether an operator (the parser's name parts: `===`, or `OPERATOR(myschema.===)`) is
+ * PostgreSQL's own. Anything else is implemented by a function nobody reviewed, called
+ * where no call is written.
+ */
+export function builtinOperator(parts: readonly string[]): boolean {
+  const { schema, name } = split(parts);
+  return (schema === undefined || schema === "pg_catalog") && PG_BUILTIN_OPERATORS.has(name);
+}
+
+/**
+ * Whether a cast's target type is PostgreSQL's own. A cast to a type of a user's schema
+ * (or a domain, an enum) may run code of that type (its input function, a user-defined
+ * cast): not provably a read.
+ */
+export function builtinType(parts: readonly string[]): boolean {
+  const { schema, name } = split(parts);
+  return (schema === undefined || schema === "pg_catalog") && PG_BUILTIN_TYPES.has(name);
 }
 
 /** The operator's list, normalised once per classification. */

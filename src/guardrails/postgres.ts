@@ -25,7 +25,13 @@ import {
 } from "./pg-ast.js";
 import { pgDangerousSetting } from "./danger.js";
 import { constValue } from "./pg-fold.js";
-import { functionVerdict, plannerSafe, readFunctionSet } from "./pg-functions.js";
+import {
+  builtinOperator,
+  builtinType,
+  functionVerdict,
+  plannerSafe,
+  readFunctionSet,
+} from "./pg-functions.js";
 import { setConfigRefusal } from "./pg-settings.js";
 import { commandFromType, statementFacts } from "./pg-statements.js";
 import {
@@ -116,6 +122,38 @@ function noteFunction(state: WalkState, body: JsonObject): void {
   }
 }
 
+/** Keyword forms the parser writes as A_Expr names; they are syntax, not operators. */
+const SYNTAX_OPERATORS = new Set([
+  "BETWEEN",
+  "NOT BETWEEN",
+  "BETWEEN SYMMETRIC",
+  "NOT BETWEEN SYMMETRIC",
+]);
+
+/** An operator outside pg_catalog runs a function nobody reviewed: not a read. */
+function noteOperator(state: WalkState, body: JsonObject): void {
+  const parts = stringList(body.name);
+  if (parts.length === 0 || SYNTAX_OPERATORS.has(parts[parts.length - 1] ?? "")) return;
+  if (builtinOperator(parts)) return;
+  flag(
+    state.draft,
+    "write",
+    `uses the operator ${qualifiedName(parts)}, which is not PostgreSQL's own and may run any function`,
+  );
+}
+
+/** A cast to a type that is not PostgreSQL's own may run that type's code: not a read. */
+function noteCast(state: WalkState, body: JsonObject): void {
+  const typeName = isObject(body.typeName) ? body.typeName : undefined;
+  const parts = stringList(typeName?.names);
+  if (parts.length === 0 || builtinType(parts)) return;
+  flag(
+    state.draft,
+    "write",
+    `casts to ${qualifiedName(parts)}, a type that is not PostgreSQL's own; its code may run`,
+  );
+}
+
 function walk(node: unknown, state: WalkState, depth: number): void {
   if (depth > 4000) throw new AnalysisError("statement nests too deeply to analyse");
   if (Array.isArray(node)) {
@@ -147,6 +185,12 @@ function visitNode(type: string, body: JsonObject, state: WalkState): void {
   switch (type) {
     case "FuncCall":
       noteFunction(state, body);
+      return;
+    case "A_Expr":
+      noteOperator(state, body);
+      return;
+    case "TypeCast":
+      noteCast(state, body);
       return;
     case "CommonTableExpr": {
       const name = str(body.ctename);
