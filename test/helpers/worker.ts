@@ -371,3 +371,17 @@ export function mockToken(scope: nock.Scope = nock(API)): nock.Scope {
     .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
     .reply(201, { token: "test-token", expires_at: "2999-01-01T00:00:00Z", permissions: {} });
 }
+
+/**
+ * The three writes of a re-check that refuses before running: the check run, the PR body
+ * (closed too, unless the request only went back to pending) and the explaining comment.
+ */
+export function mockRefusalWrites(scope: nock.Scope = nock(API)): nock.Scope {
+  return scope
+    .patch(`/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN}`)
+    .reply(200, {})
+    .patch(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
+    .reply(200, {})
+    .post(`/repos/${OWNER}/${REPO}/issues/${PR}/comments`)
+    .reply(201, { id: 1, html_url: `${PR_URL}#issuecomment-1` });
+}

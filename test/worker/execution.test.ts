@@ -17,6 +17,7 @@ import {
   REPO,
   mockPublish,
   mockRecheck,
+  mockRefusalWrites,
   requestFile,
   resourcePolicy,
   scratchSchema,
@@ -203,15 +204,7 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
         teams: APPROVALS.teams,
       }),
     );
-    recorder.watch(
-      nock(API)
-        .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
-        .reply(200, {})
-        .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
-        .reply(200, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, { id: 1, html_url: `${PR_URL}#issuecomment-1` }),
-    );
+    recorder.watch(mockRefusalWrites());
 
     await world.executor().runOnce();
 
@@ -238,15 +231,7 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
         files: [FILE_PATH, ".github/workflows/deploy.yml"],
       }),
     );
-    recorder.watch(
-      nock(API)
-        .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
-        .reply(200, {})
-        .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
-        .reply(200, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, { id: 1, html_url: `${PR_URL}#issuecomment-1` }),
-    );
+    recorder.watch(mockRefusalWrites());
 
     await world.executor().runOnce();
 

@@ -17,6 +17,7 @@ import {
   REPO,
   mockPublish,
   mockRecheck,
+  mockRefusalWrites,
   requestFile,
   resourcePolicy,
   scratchSchema,
@@ -176,13 +177,7 @@ describeWithTarget("commands under a grant, run by the worker", () => {
       teams: TEAMS,
       tokenExchange: false,
     });
-    scope
-      .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
-      .reply(200, {})
-      .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
-      .reply(200, {})
-      .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-      .reply(201, { id: 1, html_url: "https://github.com/acme/ops/pull/42#issuecomment-1" });
+    mockRefusalWrites(scope);
     await executor.runOnce();
     expect((await world.store.get(third.id))?.status).toBe("pending");
     expect(await scratch.query(`SELECT runs FROM ${table}`)).toEqual([{ runs: 2 }]);
@@ -214,13 +209,7 @@ describeWithTarget("commands under a grant, run by the worker", () => {
       teams: TEAMS,
     });
     // No read of the grant's reviews: without JIT the grant covers nothing.
-    scope
-      .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
-      .reply(200, {})
-      .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
-      .reply(200, {})
-      .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-      .reply(201, { id: 1, html_url: "https://github.com/acme/ops/pull/42#issuecomment-1" });
+    mockRefusalWrites(scope);
     await strict.executor().runOnce();
     expect((await strict.store.get(request.id))?.status).toBe("pending");
     expect(await scratch.query(`SELECT runs FROM ${table}`)).toEqual([{ runs: 0 }]);

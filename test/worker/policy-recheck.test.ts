@@ -9,12 +9,9 @@ import { openDatabase, type Database } from "../../src/store/database.js";
 import { recordCalls, type Recorder } from "../helpers/recorder.js";
 import { serverConfig } from "../helpers/server-floor.js";
 import {
-  API,
-  OWNER,
-  PR_URL,
-  REPO,
   mockPolicyReads,
   mockRecheck,
+  mockRefusalWrites,
   mockToken,
   requestFile,
   resourcePolicy,
@@ -45,19 +42,6 @@ afterEach(async () => {
   expect(nock.pendingMocks()).toEqual([]);
 });
 
-/** The writes of a refusal: check run, PR body (closed unless back to pending), comment. */
-function mockRefusalWrites(): void {
-  recorder.watch(
-    nock(API)
-      .patch(`/repos/${OWNER}/${REPO}/check-runs/9001`)
-      .reply(200, {})
-      .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
-      .reply(200, {})
-      .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-      .reply(201, { id: 1, html_url: `${PR_URL}#issuecomment-1` }),
-  );
-}
-
 function refusalComment(): string {
   const call = recorder.calls.find((entry) => entry.path.endsWith("/comments"));
   return (call?.body as { body: string } | undefined)?.body ?? "";
@@ -80,7 +64,7 @@ test("the floor tightened after intake: the worker sends the request back to pen
       teams: { dba: ["bob"] },
     }),
   );
-  mockRefusalWrites();
+  recorder.watch(mockRefusalWrites());
 
   await world.executor().runOnce();
 
@@ -107,7 +91,7 @@ test("a repository file tightened after intake counts too (read from the default
       teams: { security: ["carol"] },
     }),
   );
-  mockRefusalWrites();
+  recorder.watch(mockRefusalWrites());
 
   await world.executor().runOnce();
 
@@ -122,7 +106,7 @@ test("a requester whose write permission was removed after approval: rejected, n
   recorder.watch(
     mockRecheck({ fileContent: requestFile(request.id, COMMAND), permission: "read" }),
   );
-  mockRefusalWrites();
+  recorder.watch(mockRefusalWrites());
 
   await world.executor().runOnce();
 
@@ -139,7 +123,7 @@ test("an approval older than the resource's timeout expires instead of running",
   const request = await seedApproved(world, { policy: LAX, command: COMMAND });
   await world.store.patch(request.id, { expiresAt: new Date(Date.now() - 60_000) });
   recorder.watch(mockToken());
-  mockRefusalWrites();
+  recorder.watch(mockRefusalWrites());
 
   await world.executor().runOnce();
 
@@ -162,7 +146,7 @@ test("a timeout shortened on the server since intake expires an older approval",
     .where({ id: request.id })
     .update({ created_at: new Date(Date.now() - 2 * 3_600_000) });
   recorder.watch(mockPolicyReads(mockToken()));
-  mockRefusalWrites();
+  recorder.watch(mockRefusalWrites());
 
   await world.executor().runOnce();
 
@@ -178,7 +162,7 @@ test("a resource the server no longer lists for the repository is rejected", asy
   );
   const request = await seedApproved(world, { policy: LAX, command: COMMAND });
   recorder.watch(mockToken());
-  mockRefusalWrites();
+  recorder.watch(mockRefusalWrites());
 
   await world.executor().runOnce();
 
