@@ -1,7 +1,7 @@
 /**
  * The server file: every key, refusals with their path, and who may use a resource.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,6 +135,7 @@ describe("the server file", () => {
 
 describe("loading the server file at start", () => {
   const dir = mkdtempSync(join(tmpdir(), "countersign-server-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("a missing default file means no resources (a first npm start)", () => {
     const loaded = loadServerConfig({}, dir);

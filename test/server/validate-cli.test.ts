@@ -1,10 +1,11 @@
 /** `countersign validate`: files checked, problems printed with file:line:column, exit codes. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateFiles } from "../../src/server/validate-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "countersign-validate-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const good = join(dir, "good.yml");
 const bad = join(dir, "bad.yml");
 const server = join(dir, "countersign.server.yml");
