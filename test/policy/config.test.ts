@@ -251,6 +251,15 @@ describe("a group named twice in one rule", () => {
 });
 
 describe("what the repository file may no longer say", () => {
+  test("read_functions is the server's: a repository cannot widen what counts as a read", () => {
+    const result = parseConfig({
+      resources: {
+        "prod-db": { approvals: "none", guardrails: { read_functions: ["dblink_exec"] } },
+      },
+    });
+    expect(result.ok).toBe(false);
+  });
+
   test("audit_branch is the server's: refused with the reason", () => {
     const result = parseConfig({
       audit_branch: "scratch",
