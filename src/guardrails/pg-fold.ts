@@ -8,6 +8,7 @@
  * col is not null, which is what the requester meant to hide, not a real filter.
  */
 import { isObject, list, str, stringList, unwrap, type JsonObject } from "./pg-ast.js";
+import { compareOrdered } from "./fold-compare.js";
 
 export type Value =
   | { t: "bool"; v: boolean }
@@ -140,26 +141,6 @@ function sameRow(left: Value, right: Value): boolean {
 // ---------------------------------------------------------------------------------------
 // Comparisons
 
-function ordered(op: string, a: number | string, b: number | string): boolean | undefined {
-  switch (op) {
-    case "=":
-      return a === b;
-    case "<>":
-    case "!=":
-      return a !== b;
-    case "<":
-      return a < b;
-    case ">":
-      return a > b;
-    case "<=":
-      return a <= b;
-    case ">=":
-      return a >= b;
-    default:
-      return undefined;
-  }
-}
-
 /** `op` applied to two values; undefined when it depends on the row or on a collation. */
 export function compare(op: string, left: Value, right: Value): boolean | undefined {
   if (left.t === "row" || right.t === "row") {
@@ -179,11 +160,11 @@ export function compare(op: string, left: Value, right: Value): boolean | undefi
     b = nb;
   }
   if (typeof a === "boolean" || typeof b === "boolean") {
-    return ["=", "<>", "!="].includes(op) ? ordered(op, String(a), String(b)) : undefined;
+    return ["=", "<>", "!="].includes(op) ? compareOrdered(op, String(a), String(b)) : undefined;
   }
   // Text order depends on the collation: only equality is certain.
   if (typeof a === "string" && !["=", "<>", "!="].includes(op)) return undefined;
-  return ordered(op, a, b);
+  return compareOrdered(op, a, b);
 }
 
 /** IS [NOT] DISTINCT FROM: NULLs compare equal, and a pure expression equals itself. */

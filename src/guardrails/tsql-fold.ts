@@ -11,6 +11,7 @@
  * `col LIKE '%'` count as always true although they skip NULLs: they say "every row".
  */
 import { readName } from "./tsql-names.js";
+import { compareOrdered } from "./fold-compare.js";
 import type { TsqlToken } from "./tsql-tokenize.js";
 
 type Value =
@@ -368,24 +369,12 @@ function compare(op: string, left: Value, right: Value): Truth {
   return ordered(op, a, b);
 }
 
+/** T-SQL's `!>` and `!<` are `<=` and `>=`; the rest is the shared comparison. */
+const TSQL_ONLY_OPERATORS = new Map([
+  ["!>", "<="],
+  ["!<", ">="],
+]);
+
 function ordered(op: string, a: number | string, b: number | string): Truth {
-  switch (op) {
-    case "=":
-      return a === b;
-    case "<>":
-    case "!=":
-      return a !== b;
-    case "<":
-      return a < b;
-    case ">":
-      return a > b;
-    case "<=":
-    case "!>":
-      return a <= b;
-    case ">=":
-    case "!<":
-      return a >= b;
-    default:
-      return undefined;
-  }
+  return compareOrdered(TSQL_ONLY_OPERATORS.get(op) ?? op, a, b);
 }
