@@ -1,7 +1,7 @@
 /** Reads a request PR's reviews, commits' authors and head, and a team's members. */
 import type { GitHub, RepoRef } from "./client.js";
 import { httpStatus } from "./client.js";
-import type { StoredReview } from "../store/requests.js";
+import type { ReviewInput as StoredReview } from "../policy/evaluate.js";
 
 interface ReviewPayload {
   id: number;

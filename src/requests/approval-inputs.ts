@@ -50,7 +50,7 @@ export async function teamMembers(
 
 /** The rule that governs a request: its resource's (or, for grants, the JIT rule). */
 export function ruleOf(request: RequestRecord): ResourcePolicy["approvals"] {
-  const policy = request.policy as ResourcePolicy;
+  const policy = request.policy;
   if (request.kind === "grant" && policy.jit !== null) return policy.jit.approvals;
   return policy.approvals;
 }

@@ -4,7 +4,7 @@
  */
 import type { RequestRecord, RequestStore, TransitionResult } from "../store/requests.js";
 import { APP_ACTOR } from "./intake.js";
-import type { RequestStatus } from "./lifecycle.js";
+import type { RequestStatus } from "../lifecycle/states.js";
 
 export async function approveRequest(
   store: RequestStore,

@@ -3,6 +3,7 @@
  * asked for it. Anyone else gets a polite refusal. Runs in the webhook handler (reads and
  * records only); closing the PR happens in a job.
  */
+import { isOpen } from "../lifecycle/states.js";
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
@@ -17,7 +18,7 @@ export interface CancelDeps {
 async function requestsInThread(deps: CancelDeps, source: RequestSource): Promise<RequestRecord[]> {
   const asRequestPr = await deps.store.findByPullRequest(source.owner, source.repo, source.number);
   if (asRequestPr !== null) {
-    return ["pending", "approved"].includes(asRequestPr.status) ? [asRequestPr] : [];
+    return isOpen(asRequestPr.status) ? [asRequestPr] : [];
   }
   return deps.store.findOpenBySourceThread(source.owner, source.repo, source.number);
 }

@@ -3,7 +3,6 @@
  * then the PR is closed with its final status, a final comment and a label, and the check
  * run completes. If another actor ended it first, nothing is written.
  */
-import type { ResourcePolicy } from "../policy/config.js";
 import { formatDuration } from "../policy/duration.js";
 import type { Evaluation } from "../policy/evaluate.js";
 import type { GitHub } from "../github/client.js";
@@ -11,7 +10,7 @@ import { postComment } from "../github/comments.js";
 import { addLabels } from "../github/status.js";
 import { renderTemplate } from "../render/templates.js";
 import type { RequestStore } from "../store/requests.js";
-import type { RequestStatus } from "./lifecycle.js";
+import type { RequestStatus } from "../lifecycle/states.js";
 import { publishStatus } from "./publish-status.js";
 import { closedConclusion, statusView } from "./status-view.js";
 
@@ -43,7 +42,7 @@ export async function closeRequest(
   const request = moved.ok ? moved.request : (moved.current as NonNullable<typeof moved.current>);
   if (request.prNumber === null) return true;
   const repo = { owner: request.owner, repo: request.repo };
-  const policy = request.policy as ResourcePolicy;
+  const policy = request.policy;
   const timeout = formatDuration(policy.timeoutMs);
   await publishStatus(
     store,

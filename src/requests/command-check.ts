@@ -6,31 +6,9 @@
 import { resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
 import { classifyCommand, evaluateGuardrails } from "../guardrails/index.js";
 import type { GuardrailHit } from "../guardrails/types.js";
+import type { CommandCheck, RuleHitView } from "../lifecycle/records.js";
 
-export interface StatementView {
-  number: number;
-  kind: string;
-  summary: string;
-  tables: string[];
-}
-
-export interface RuleHitView {
-  rule: string;
-  statement: string | null;
-  message: string;
-}
-
-export interface CommandCheck {
-  dialect: "postgres" | "mssql";
-  ok: boolean;
-  /** Parser message and position when the command could not be parsed. */
-  error: string | null;
-  statements: StatementView[];
-  denied: RuleHitView[];
-  warnings: RuleHitView[];
-  /** Every statement reads only: eligible for `auto_approve: [read]` and a read-only transaction. */
-  readOnly: boolean;
-}
+export type { CommandCheck, RuleHitView, StatementView } from "../lifecycle/records.js";
 
 export type CheckCommand = (command: string, resource: ResourcePolicy) => Promise<CommandCheck>;
 

@@ -2,7 +2,6 @@
  * Time-boxed grants (DESIGN §2): which grant a command runs under, the window's clock,
  * and `/revoke`.
  */
-import type { ResourcePolicy } from "../policy/config.js";
 import { teamKey } from "../policy/evaluate.js";
 import { formatDuration } from "../policy/duration.js";
 import { renderTemplate } from "../render/templates.js";
@@ -48,7 +47,7 @@ export function isEligibleApprover(
   login: string,
   teamMembers: ReadonlyMap<string, ReadonlySet<string>>,
 ): boolean {
-  const policy = grant.policy as ResourcePolicy;
+  const policy = grant.policy;
   const rule = policy.jit?.approvals ?? policy.approvals;
   if (rule.mode === "none") return false;
   const lower = login.toLowerCase();

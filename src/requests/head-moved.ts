@@ -4,18 +4,15 @@
  * stale. A branch that changes anything but its one request file is rejected: merging it
  * would slip other changes into the audit branch.
  */
-import type { ResourcePolicy } from "../policy/config.js";
 import { isBotLogin } from "../policy/evaluate.js";
 import type { GitHub } from "../github/client.js";
 import { createApprovalCheck } from "../github/request-pr.js";
 import { fileAtRef, listPullFiles, pullRequestState } from "../github/execution.js";
-import type { RequestStatus } from "./lifecycle.js";
+import { isOpen, OPEN_STATUSES } from "../lifecycle/states.js";
 import type { CheckCommand } from "./command-check.js";
 import { closeRequest } from "./close-request.js";
 import { reevaluate, type ReevaluateDeps } from "./reevaluate.js";
 import { commandFromFile } from "./request-files.js";
-
-const OPEN: readonly RequestStatus[] = ["pending", "approved"];
 
 export async function onHeadMoved(
   deps: ReevaluateDeps & { checkCommand: CheckCommand },
@@ -26,7 +23,7 @@ export async function onHeadMoved(
   pusherIsBot = false,
 ): Promise<void> {
   const request = await deps.store.get(requestId);
-  if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
+  if (request === null || !isOpen(request.status) || request.prNumber === null) return;
   const repo = { owner: request.owner, repo: request.repo };
   // Jobs of two pushes may run in any order, and a retry may follow a half-done attempt:
   // act on the branch as it is now, not on the sha the webhook named.
@@ -43,7 +40,7 @@ export async function onHeadMoved(
   // SQL. End the request.
   if (isBotLogin(pusher, pusherIsBot)) {
     await deps.store.patch(request.id, { headSha, pushers, grantId });
-    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: pusher,
       detail: `${pusher} pushed to the request branch: a bot, an app or a push GitHub did not report, so the person behind it is unknown and no approval can be trusted. To change the command, the requester pushes it themselves or comments a new /run`,
     });
@@ -54,7 +51,7 @@ export async function onHeadMoved(
   const strays = files.filter((file) => file !== request.filePath);
   if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
     await deps.store.patch(request.id, { headSha, pushers, grantId });
-    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: pusher,
       detail: `the pull request must change only ${request.filePath}; it changes ${files.join(", ")}`,
     });
@@ -64,17 +61,17 @@ export async function onHeadMoved(
   const content = await fileAtRef(github, repo, request.filePath ?? "", headSha);
   if (content === null) {
     await deps.store.patch(request.id, { headSha, pushers, grantId });
-    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: pusher,
       detail: `the request file ${request.filePath} is gone or unreadable`,
     });
     return;
   }
   const command = commandFromFile(content);
-  const check = await deps.checkCommand(command, request.policy as ResourcePolicy);
+  const check = await deps.checkCommand(command, request.policy);
   if (check.denied.length > 0) {
     await deps.store.patch(request.id, { headSha, pushers, grantId, classification: check });
-    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: pusher,
       detail: `guardrails deny the edited command: ${check.denied.map((hit) => hit.rule).join(", ")}`,
     });

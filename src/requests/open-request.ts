@@ -4,7 +4,8 @@
  * GraphQL request that asks for reviews, labels, links and reacts. Every id is recorded as
  * soon as it exists, so a retried job continues where the last attempt stopped.
  */
-import type { ApprovalRule, ResourcePolicy } from "../policy/config.js";
+import { isOpen } from "../lifecycle/states.js";
+import type { ApprovalRule } from "../policy/config.js";
 import { evaluateApprovals } from "../policy/evaluate.js";
 import type { GitHub, RepoRef } from "../github/client.js";
 import { labelNodeId, teamNodeId, userNodeId } from "../github/node-ids.js";
@@ -20,7 +21,6 @@ import { renderTemplate } from "../render/templates.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import { postComment } from "../github/comments.js";
 import { fileAtRef, pullRequestState } from "../github/execution.js";
-import type { CommandCheck } from "./command-check.js";
 import { ruleOf } from "./approval-inputs.js";
 import { approveRequest } from "./approve.js";
 import { autoApprovalReason } from "./auto-approval.js";
@@ -97,11 +97,11 @@ export async function openRequest(
   // Cancelled or expired before its job ran: nothing to open. An approval can land between
   // a first attempt that opened the PR and its retry (reviews need only the PR): the retry
   // still finishes what is missing (the check run, the announcement).
-  if (request === null || !["pending", "approved"].includes(request.status)) return;
+  if (request === null || !isOpen(request.status)) return;
   const alreadyApproved = request.status === "approved";
   const repo = { owner: request.owner, repo: request.repo };
-  const policy = request.policy as ResourcePolicy;
-  const check = request.classification as CommandCheck;
+  const policy = request.policy;
+  const check = request.classification;
   const branch = requestBranch(request.id);
   const filePath = requestFilePath(request);
 

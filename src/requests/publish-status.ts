@@ -4,11 +4,9 @@
  * last published status is kept), so a COMMENTED review or a redelivery costs no write.
  */
 import { createHash } from "node:crypto";
-import type { ResourcePolicy } from "../policy/config.js";
 import type { GitHub } from "../github/client.js";
 import { updateApprovalCheck, updatePullRequest } from "../github/status.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
-import type { CommandCheck } from "./command-check.js";
 import { checkSummary, requestBody } from "./request-files.js";
 import type { StatusView } from "./status-view.js";
 
@@ -28,8 +26,8 @@ export async function publishStatus(
 ): Promise<RequestRecord> {
   if (request.prNumber === null) return request;
   const repo = { owner: request.owner, repo: request.repo };
-  const check = request.classification as CommandCheck;
-  const body = requestBody(request, request.policy as ResourcePolicy, check, status);
+  const check = request.classification;
+  const body = requestBody(request, request.policy, check, status);
   const summary = checkSummary(check, status);
   const digest = createHash("sha256")
     .update(JSON.stringify([request.checkRunId, status.headline, summary, body, options]))

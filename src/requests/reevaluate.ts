@@ -2,7 +2,6 @@
  * Re-evaluation (DESIGN §1.3): after a review, a push, a membership change. Moves the
  * request by compare-and-set (pending ⇄ approved, → rejected) and shows the result.
  */
-import type { ResourcePolicy } from "../policy/config.js";
 import { formatDuration } from "../policy/duration.js";
 import type { GitHub } from "../github/client.js";
 import type { RequestStore, StoredReview } from "../store/requests.js";
@@ -11,11 +10,10 @@ import { evaluateRequest } from "./approval-inputs.js";
 import { approveRequest } from "./approve.js";
 import { autoApprovalReason } from "./auto-approval.js";
 import { activeGrantOf, timeLeft } from "./grants.js";
-import type { CommandCheck } from "./command-check.js";
 import { closeRequest } from "./close-request.js";
 import { endGrant } from "./grant-lifecycle.js";
 import { APP_ACTOR } from "./intake.js";
-import type { RequestStatus } from "./lifecycle.js";
+import { isOpen, OPEN_STATUSES, type RequestStatus } from "../lifecycle/states.js";
 import { publishStatus } from "./publish-status.js";
 import { statusView } from "./status-view.js";
 
@@ -23,8 +21,6 @@ export interface ReevaluateDeps {
   store: RequestStore;
   teams: TeamCache;
 }
-
-const OPEN: readonly RequestStatus[] = ["pending", "approved"];
 
 export async function reevaluate(
   deps: ReevaluateDeps,
@@ -34,9 +30,9 @@ export async function reevaluate(
   review?: StoredReview,
 ): Promise<void> {
   let request = await deps.store.get(requestId);
-  if (request === null || !OPEN.includes(request.status) || request.prNumber === null) return;
-  const policy = request.policy as ResourcePolicy;
-  const check = request.classification as CommandCheck;
+  if (request === null || !isOpen(request.status) || request.prNumber === null) return;
+  const policy = request.policy;
+  const check = request.classification;
   const { evaluation } = await evaluateRequest(
     { github, store: deps.store, teams: deps.teams },
     request,
@@ -63,7 +59,7 @@ export async function reevaluate(
     return;
   }
   if (target === "rejected") {
-    await closeRequest(deps.store, github, request.id, OPEN, "rejected", {
+    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: evaluation.rejections[0]?.login ?? APP_ACTOR,
       detail: evaluation.rejections
         .map((rejection) => `changes requested by ${rejection.login}`)

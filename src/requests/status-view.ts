@@ -6,7 +6,7 @@
  */
 import type { Evaluation } from "../policy/evaluate.js";
 import { explainEvaluation, formatProgress } from "../policy/progress.js";
-import type { RequestStatus } from "./lifecycle.js";
+import type { RequestStatus } from "../lifecycle/states.js";
 
 export interface StatusView {
   headline: string;

@@ -7,110 +7,26 @@ import type { Knex } from "knex";
 import {
   INITIAL_STATUSES,
   isLegalMove,
-  type RequestKind,
+  OPEN_STATUSES,
   type RequestStatus,
-} from "../requests/lifecycle.js";
+} from "../lifecycle/states.js";
+import type {
+  NewRequest,
+  RequestEvent,
+  RequestPatch,
+  RequestRecord,
+  StoredReview,
+} from "../lifecycle/records.js";
+import { fromRow, toDate, toRow, type Row } from "./request-rows.js";
 
-export type SourceType = "issue_comment" | "issue" | "pull_request";
-
-export interface NewRequest {
-  sourceKey: string;
-  kind: RequestKind;
-  installationId: number;
-  repoId: number;
-  owner: string;
-  repo: string;
-  resource: string;
-  command: string;
-  reason: string | null;
-  requester: string;
-  sourceType: SourceType;
-  sourceNumber: number;
-  sourceCommentId: number | null;
-  sourceNodeId: string | null;
-  sourceCommentNodeId: string | null;
-  sourceUrl: string;
-  status: RequestStatus;
-  statusDetail: string | null;
-  classification: unknown;
-  policy: unknown;
-  grantDurationMs?: number | null;
-  /** The active grant a command runs under (no per-command approval). */
-  grantId?: number | null;
-  expiresAt: Date | null;
-}
-
-export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurationMs"> {
-  id: number;
-  grantDurationMs: number | null;
-  branch: string | null;
-  filePath: string | null;
-  prNumber: number | null;
-  prNodeId: string | null;
-  headSha: string | null;
-  checkRunId: number | null;
-  result: unknown;
-  grantEndsAt: Date | null;
-  grantId: number | null;
-  leaseOwner: string | null;
-  leaseExpiresAt: Date | null;
-  /** Reviews of the request PR as webhooks delivered them (null until the first one). */
-  reviews: StoredReview[] | null;
-  pushers: string[] | null;
-  statusDigest: string | null;
-  prUrl: string | null;
-  baseBranch: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** Fields that may change without a status change (GitHub ids as the PR gets made, results…). */
-export type RequestPatch = Partial<
-  Pick<
-    RequestRecord,
-    | "command"
-    | "classification"
-    | "branch"
-    | "filePath"
-    | "prNumber"
-    | "prNodeId"
-    | "headSha"
-    | "checkRunId"
-    | "statusDetail"
-    | "result"
-    | "grantEndsAt"
-    | "grantId"
-    | "leaseOwner"
-    | "leaseExpiresAt"
-    | "expiresAt"
-    | "reviews"
-    | "pushers"
-    | "statusDigest"
-    | "prUrl"
-    | "baseBranch"
-  >
->;
-
-/** A review as kept in the review cache: the evaluator's input shape. */
-export interface StoredReview {
-  id: number;
-  login: string;
-  isBot: boolean;
-  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
-  commitId: string;
-  submittedAt: string;
-  body?: string;
-}
-
-export interface RequestEvent {
-  id: number;
-  requestId: number;
-  fromStatus: RequestStatus | null;
-  toStatus: RequestStatus;
-  actor: string;
-  detail: string | null;
-  createdAt: Date;
-}
+export type {
+  NewRequest,
+  RequestEvent,
+  RequestPatch,
+  RequestRecord,
+  SourceType,
+  StoredReview,
+} from "../lifecycle/records.js";
 
 /** Extra compare-and-set conditions for `transition` (leases: see src/worker/executor.ts). */
 export interface TransitionGuard {
@@ -125,90 +41,6 @@ export const APPROVED_CHANNEL = "countersign_approved";
 
 export type TransitionResult =
   { ok: true; request: RequestRecord } | { ok: false; current: RequestRecord | null };
-
-type Row = Record<string, unknown>;
-
-const COLUMN_OF: Record<string, string> = {
-  sourceKey: "source_key",
-  kind: "kind",
-  installationId: "installation_id",
-  repoId: "repo_id",
-  owner: "owner",
-  repo: "repo",
-  resource: "resource",
-  command: "command",
-  reason: "reason",
-  requester: "requester",
-  sourceType: "source_type",
-  sourceNumber: "source_number",
-  sourceCommentId: "source_comment_id",
-  sourceNodeId: "source_node_id",
-  sourceCommentNodeId: "source_comment_node_id",
-  sourceUrl: "source_url",
-  status: "status",
-  statusDetail: "status_detail",
-  classification: "classification",
-  policy: "policy",
-  result: "result",
-  grantDurationMs: "grant_duration_ms",
-  grantEndsAt: "grant_ends_at",
-  grantId: "grant_id",
-  branch: "branch",
-  filePath: "file_path",
-  prNumber: "pr_number",
-  prNodeId: "pr_node_id",
-  headSha: "head_sha",
-  checkRunId: "check_run_id",
-  leaseOwner: "lease_owner",
-  leaseExpiresAt: "lease_expires_at",
-  expiresAt: "expires_at",
-  reviews: "reviews",
-  pushers: "pushers",
-  statusDigest: "status_digest",
-  prUrl: "pr_url",
-  baseBranch: "base_branch",
-};
-const JSON_FIELDS = new Set(["classification", "policy", "result", "reviews", "pushers"]);
-const NUMBER_FIELDS = new Set([
-  "installationId",
-  "repoId",
-  "sourceCommentId",
-  "checkRunId",
-  "grantDurationMs",
-]);
-
-function toRow(fields: object): Row {
-  const row: Row = {};
-  for (const [field, value] of Object.entries(fields)) {
-    const column = COLUMN_OF[field];
-    if (column === undefined || value === undefined) continue;
-    row[column] = JSON_FIELDS.has(field) && value !== null ? JSON.stringify(value) : value;
-  }
-  return row;
-}
-
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value : new Date(String(value));
-}
-
-function fromRow(row: Row): RequestRecord {
-  const record: Record<string, unknown> = {
-    id: Number(row.id),
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-  };
-  for (const [field, column] of Object.entries(COLUMN_OF)) {
-    const value = row[column];
-    if (value === null || value === undefined) record[field] = null;
-    else if (JSON_FIELDS.has(field)) record[field] = JSON.parse(String(value));
-    // bigint columns come back as strings from pg; ids here stay far below 2^53.
-    else if (NUMBER_FIELDS.has(field)) record[field] = Number(value);
-    else if (field.endsWith("At")) record[field] = toDate(value);
-    else record[field] = value;
-  }
-  return record as unknown as RequestRecord;
-}
 
 export class RequestStore {
   constructor(private readonly knex: Knex) {}
@@ -376,7 +208,7 @@ export class RequestStore {
     const rows = (await this.knex("requests")
       .whereRaw("lower(owner) = lower(?) and lower(repo) = lower(?)", [owner, repo])
       .andWhere({ source_number: sourceNumber })
-      .whereIn("status", ["pending", "approved"])
+      .whereIn("status", [...OPEN_STATUSES])
       .orderBy("id", "desc")) as Row[];
     return rows.map(fromRow);
   }
@@ -405,7 +237,7 @@ export class RequestStore {
   async findOpenByOwner(owner: string): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
       .whereRaw("lower(owner) = lower(?)", [owner])
-      .whereIn("status", ["pending", "approved"])
+      .whereIn("status", [...OPEN_STATUSES])
       .whereNotNull("pr_number")
       .orderBy("id")) as Row[];
     return rows.map(fromRow);
@@ -476,7 +308,7 @@ export class RequestStore {
     const rows = (await this.knex("requests")
       // An approval does not outlive the timeout either: a command approved last week must
       // not run after a worker outage.
-      .whereIn("status", ["pending", "approved"])
+      .whereIn("status", [...OPEN_STATUSES])
       .andWhere("expires_at", "<=", now)
       .orderBy("id")
       .limit(limit)) as Row[];

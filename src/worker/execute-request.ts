@@ -39,6 +39,9 @@ import { APP_ACTOR } from "../requests/intake.js";
 import { publishStatus } from "../requests/publish-status.js";
 import { statusView, type StatusView } from "../requests/status-view.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
+import type { ResultSummary } from "../lifecycle/records.js";
+
+export type { ResultSummary } from "../lifecycle/records.js";
 import type { TeamCache } from "../store/team-cache.js";
 import {
   approvalFromReviews,
@@ -93,27 +96,6 @@ export type ExecutionEnd =
   | { executed: false; status: "pending" | "rejected" | "expired" | "approved" | "lost" }
   | { executed: true; status: "succeeded" | "failed" | "unknown"; recorded: boolean };
 
-/** What `requests.result` holds: counts, never rows or cell values. */
-export interface ResultSummary {
-  phase: "executing" | "finished";
-  headSha: string;
-  prUrl: string;
-  approvedBy: string[];
-  approvalNote: string | null;
-  readOnly: boolean;
-  startedAt: string;
-  status?: "succeeded" | "failed" | "unknown";
-  affectedRows?: number;
-  durationMs?: number;
-  rolledBack?: boolean;
-  resultSets?: { command: string; totalRows: number; affectedRows: number | null }[];
-  noticeCount?: number;
-  error?: { message: string; code: string | null };
-  outputSha256?: string;
-  commentUrl?: string | null;
-  mergeSha?: string | null;
-}
-
 type Passed = {
   /** The policy the request is held to now: the stricter of frozen and current. */
   policy: ResourcePolicy;
@@ -135,7 +117,7 @@ async function currentPolicy(
   github: GitHub,
   request: RequestRecord,
 ): Promise<{ policy: ResourcePolicy } | Refusal> {
-  const frozen = request.policy as ResourcePolicy;
+  const frozen = request.policy;
   const server = resourceFor(deps.serverConfig, request.resource, request.owner, request.repo);
   if (server === undefined) {
     return {
@@ -236,7 +218,7 @@ async function recheck(
       !othersPushed(fresh.pushers, request.requester);
     if (covers && record !== null && policy.jit !== null) {
       // The grant's own approval is checked against GitHub too, not its cached state.
-      const held = stricterPolicy(record.policy as ResourcePolicy, policy);
+      const held = stricterPolicy(record.policy, policy);
       const grantNow = await evaluateRequest(sources, { ...record, policy: held }, { fresh: true });
       covers = grantNow.evaluation.status === "approved";
     }

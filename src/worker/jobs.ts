@@ -1,4 +1,5 @@
 /** Which function runs each kind of job. */
+import { OPEN_STATUSES } from "../lifecycle/states.js";
 import { closeRequest } from "../requests/close-request.js";
 import { checkConfigChange } from "../requests/config-check.js";
 import { refreshRequest } from "../requests/refresh.js";
@@ -67,7 +68,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
         });
         return;
       }
-      await closeRequest(store, github, requestId(job), ["pending", "approved"], "cancelled", {
+      await closeRequest(store, github, requestId(job), OPEN_STATUSES, "cancelled", {
         actor,
         prClosed: job.payload.prClosed === true,
         retrying: job.attempts > 1,
@@ -89,7 +90,7 @@ export function jobHandlers(services: Services, log: Logger): Record<string, Job
       }),
     grant_tick: (job, github) => tickGrant(services, github, requestId(job)),
     expire: async (job, github) => {
-      await closeRequest(store, github, requestId(job), ["pending", "approved"], "expired", {
+      await closeRequest(store, github, requestId(job), OPEN_STATUSES, "expired", {
         actor: APP_ACTOR,
         detail: "not approved within the resource's timeout",
         retrying: job.attempts > 1,

@@ -29,7 +29,7 @@ export const LOST_WORKER = "the worker running it stopped before reporting an ou
 export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<number> {
   let moved = 0;
   for (const request of await deps.store.findLeaseExpired(limit)) {
-    const summary = request.result as ResultSummary | null;
+    const summary = request.result;
     if (summary?.phase !== "executing") {
       if (
         await releaseClaim(deps.store, request.id, "its worker stopped during the re-check", {

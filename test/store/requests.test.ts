@@ -1,7 +1,29 @@
 import { RequestStore, type NewRequest } from "../../src/store/requests.js";
+import type { CommandCheck } from "../../src/lifecycle/records.js";
+import type { ResourcePolicy } from "../../src/policy/config.js";
 import { JobQueue } from "../../src/store/jobs.js";
 import type { Database } from "../../src/store/database.js";
 import { testDatabases } from "../helpers/databases.js";
+
+const CHECK: CommandCheck = {
+  dialect: "postgres",
+  ok: true,
+  error: null,
+  statements: [],
+  denied: [],
+  warnings: [],
+  readOnly: true,
+};
+
+const POLICY: ResourcePolicy = {
+  name: "prod-db",
+  approvals: { mode: "none" },
+  autoApprove: [],
+  timeoutMs: 60_000,
+  guardrails: { deny: ["drop"], warn: [], allowUnparsed: false },
+  output: "table",
+  jit: null,
+};
 
 function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
   return {
@@ -23,8 +45,8 @@ function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
     sourceUrl: "https://github.com/acme/ops/issues/5#issuecomment-100",
     status: "pending",
     statusDetail: null,
-    classification: { statements: [] },
-    policy: { name: "prod-db" },
+    classification: CHECK,
+    policy: POLICY,
     expiresAt: new Date(Date.now() + 60_000),
     ...overrides,
   };
@@ -40,6 +62,17 @@ describe.each(testDatabases())("request store on $name", ({ open }) => {
   });
   afterEach(async () => {
     await database.close();
+  });
+
+  test("a stored JSON column that does not fit its schema is an error when read", async () => {
+    const { request } = await store.create(newRequest(), "alice");
+    await database.knex("requests").where({ id: request.id }).update({ policy: '{"name":"x"}' });
+    await expect(store.get(request.id)).rejects.toThrow(/stored policy does not fit its schema/);
+    await database
+      .knex("requests")
+      .where({ id: request.id })
+      .update({ policy: JSON.stringify(POLICY), result: '{"phase":1}' });
+    await expect(store.get(request.id)).rejects.toThrow(/stored result does not fit its schema/);
   });
 
   test("creates a request with its first event and reads it back", async () => {

@@ -46,3 +46,10 @@ export function isLegalMove(from: RequestStatus, to: RequestStatus): boolean {
 export function isTerminal(status: RequestStatus): boolean {
   return LEGAL_MOVES[status].length === 0;
 }
+
+/** States in which a request still waits to run (or, for a grant, is active). */
+export const OPEN_STATUSES: readonly RequestStatus[] = ["pending", "approved"];
+
+export function isOpen(status: RequestStatus): boolean {
+  return OPEN_STATUSES.includes(status);
+}
