@@ -1,7 +1,8 @@
 /** Entry points: classify a command in a resource's dialect. */
 import { classifyPostgresSync, loadPostgresParser, postgresParserLoaded } from "./postgres.js";
 import { classifyTsql } from "./tsql.js";
-import { LineCounter, findForbiddenCharacter } from "./text.js";
+import { LineCounter } from "./line-counter.js";
+import { findForbiddenCharacter } from "./forbidden-characters.js";
 import type { Classification, ClassifyOptions, Dialect } from "./types.js";
 
 /** Loads the PostgreSQL parser (WASM). Idempotent; needed once before `classifyCommandSync`. */

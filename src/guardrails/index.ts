@@ -31,7 +31,7 @@
  */
 export { classifyCommand, classifyCommandSync, loadGuardrails } from "./classify.js";
 export { evaluateGuardrails, isReadOnly } from "./verdict.js";
-export { stripComments } from "./comments.js";
+export { stripComments } from "./strip-comments.js";
 export { splitTsqlBatches, type TsqlBatch } from "./tsql-batches.js";
 export { STATEMENT_FLAGS } from "./types.js";
 export type {

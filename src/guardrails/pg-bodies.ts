@@ -16,7 +16,7 @@ import {
   str,
   type JsonObject,
 } from "./pg-ast.js";
-import { flag, mergeDraft, refuse, type StatementDraft } from "./text.js";
+import { flag, mergeDraft, refuse, type StatementDraft } from "./statement-draft.js";
 
 /** Parses SQL text and classifies each statement in it (one nesting level deeper). */
 export type ClassifyQuery = (sql: string) => StatementDraft[];

@@ -3,7 +3,7 @@
  * refusals that only the lead can tell (UPDATE/DELETE/MERGE without WHERE, DROP of a
  * session table, a session SET, transaction control …).
  */
-import { flag } from "./text.js";
+import { flag } from "./statement-draft.js";
 import { mssqlReadProcedure } from "./tsql-danger.js";
 import { onlySessionTables, wordAt, type Fail } from "./tsql-names.js";
 import { WhereCheck } from "./tsql-where.js";

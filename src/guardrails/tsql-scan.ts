@@ -5,7 +5,7 @@
  * keyword is judged in tsql-statement.ts; this scan is the backstop that makes a mis-split
  * cost precision, never a missed flag or refusal.
  */
-import { flag, type StatementDraft } from "./text.js";
+import { flag, type StatementDraft } from "./statement-draft.js";
 import { MSSQL_ADMIN_ROWSETS, mssqlAdminProcedure, mssqlGrantProcedure } from "./tsql-danger.js";
 import { isTypeName } from "./tsql-functions.js";
 import {

@@ -4,7 +4,7 @@
  * makes "read" an allowlist (issue 12, class 2): a statement is `read` only when no flag is
  * set and every function it calls is known to be free of side effects.
  */
-import { mergeDraft, newDraft, strongerKind, type StatementDraft } from "./text.js";
+import { mergeDraft, newDraft, strongerKind, type StatementDraft } from "./statement-draft.js";
 import { readFunction } from "./tsql-functions.js";
 import { describeLead, type Lead } from "./tsql-lead.js";
 import { cteNames, type Fail } from "./tsql-names.js";

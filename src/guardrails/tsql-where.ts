@@ -4,7 +4,7 @@
  * intent; the affected-row limit stays the real guard. A temporary table or table variable
  * belongs to the session, so emptying one is routine and never flagged.
  */
-import { flag } from "./text.js";
+import { flag } from "./statement-draft.js";
 import { alwaysTrue } from "./tsql-fold.js";
 import { isSessionTable, matchingParen, readName, wordAt } from "./tsql-names.js";
 import type { Facts } from "./tsql-scan.js";

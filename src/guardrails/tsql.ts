@@ -14,7 +14,8 @@
  * capped before any recursion could exhaust the stack, and any other failure becomes an
  * unparsed verdict (fail closed).
  */
-import { LineCounter, finishStatement, flag, type StatementDraft } from "./text.js";
+import { LineCounter } from "./line-counter.js";
+import { finishStatement, flag, type StatementDraft } from "./statement-draft.js";
 import { refuse, type Facts } from "./tsql-scan.js";
 import { splitTsqlBatches } from "./tsql-batches.js";
 import { TsqlError, type Fail } from "./tsql-names.js";

@@ -3,7 +3,7 @@
  * deny the command, which only warn the reviewers, and what the requester can do next.
  */
 import type { GuardrailPolicy, GuardrailRuleName, GuardrailRuleRef } from "../policy/config.js";
-import { stripComments } from "./comments.js";
+import { stripComments } from "./strip-comments.js";
 import { compileCustomPattern } from "./custom-pattern.js";
 import type { CompiledPattern } from "./custom-pattern.js";
 import type {

@@ -21,6 +21,7 @@
  */
 import type { ApprovalGroup, ApprovalRule } from "./config.js";
 import { assignToGroups } from "./matching.js";
+import { finalVerdicts } from "./review-replay.js";
 
 export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
 
@@ -99,79 +100,22 @@ export function teamKey(group: ApprovalGroup, defaultOrg: string): string | null
   return `${group.team.org ?? defaultOrg}/${group.team.slug}`.toLowerCase();
 }
 
-/** GitHub Apps and other bot accounts end in `[bot]`; the flag covers machine users too. */
+/**
+ * Whether an account is a bot, the one test for every caller. GitHub Apps log in as
+ * `name[bot]` (matched in any case); `isBot` carries what the caller knows beyond the login,
+ * such as GitHub's `user.type === "Bot"`.
+ */
 export function isBotLogin(login: string, isBot = false): boolean {
   return isBot || login.toLowerCase().endsWith("[bot]");
 }
 
-type Verdict = { kind: "approved" | "changes"; review: ReviewInput } | { kind: "dismissed" };
-
-interface Person {
-  login: string;
-  lower: string;
-  isBot: boolean;
-  verdict: Verdict | null;
-  /** Position of the verdict in replay order, so outputs follow the review timeline. */
-  order: number;
+/** Who belongs to a group; `all` is null when the team's members are unknown. */
+interface Members {
+  has: (lower: string) => boolean;
+  all: ReadonlySet<string> | null;
 }
 
-function reviewTime(review: ReviewInput): number {
-  const parsed = Date.parse(review.submittedAt);
-  return Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
-}
-
-function chronological(reviews: readonly ReviewInput[]): ReviewInput[] {
-  return [...reviews].sort((a, b) => {
-    const byTime = reviewTime(a) - reviewTime(b);
-    // Infinity - Infinity is NaN: two unreadable timestamps fall back to id order.
-    if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-    return a.id - b.id;
-  });
-}
-
-/** Replays reviews into one final verdict per user (lowercased login → person). */
-function finalVerdicts(reviews: readonly ReviewInput[]): Person[] {
-  const people = new Map<string, Person>();
-  let order = 0;
-  for (const review of chronological(reviews)) {
-    if (review.state === "PENDING") continue;
-    const lower = review.login.toLowerCase();
-    let person = people.get(lower);
-    if (person === undefined) {
-      person = { login: review.login, lower, isBot: false, verdict: null, order };
-      people.set(lower, person);
-    }
-    // Keep the display case of the user's latest review, and remember any bot flag.
-    person.login = review.login;
-    person.isBot ||= review.isBot;
-    switch (review.state) {
-      case "APPROVED":
-        person.verdict = { kind: "approved", review };
-        break;
-      case "CHANGES_REQUESTED":
-        person.verdict = { kind: "changes", review };
-        break;
-      case "DISMISSED":
-        // GitHub rewrites a dismissed approval or changes-requested to state DISMISSED (no
-        // separate event), so this review is itself the withdrawn verdict: clear it.
-        person.verdict = { kind: "dismissed" };
-        break;
-      case "COMMENTED":
-        // A comment neither approves nor withdraws an approval.
-        continue;
-    }
-    person.order = order;
-    order += 1;
-  }
-  return [...people.values()]
-    .filter((person) => person.verdict !== null)
-    .sort((a, b) => a.order - b.order);
-}
-
-function groupMembers(
-  group: ApprovalGroup,
-  input: EvaluationInput,
-): { has: (lower: string) => boolean; all: ReadonlySet<string> | null } {
+function groupMembers(group: ApprovalGroup, input: EvaluationInput): Members {
   const key = teamKey(group, input.defaultOrg);
   if (key === null) {
     const users = new Set((group.users ?? []).map((user) => user.toLowerCase()));
@@ -229,54 +173,76 @@ function evaluateAlternatives(
   };
 }
 
-export function evaluateApprovals(input: EvaluationInput): Evaluation {
-  const { rule } = input;
-  if (rule.mode === "any_of_all") return evaluateAlternatives(input, rule);
-  if (rule.mode === "none") {
-    return {
-      status: "approved",
-      mode: "none",
-      groups: [],
-      rejections: [],
-      stale: [],
-      ignored: [],
-      approvers: [],
-      surplus: [],
-    };
-  }
+type GroupRule = Extract<ApprovalRule, { mode: "all_of" | "any_of" }>;
 
+/** Why a person's review can never count here, or null when it can. */
+type Ineligibility = (lower: string, isBot: boolean) => string | null;
+
+/** An eligible approver of the current head and the indices of the groups they belong to. */
+interface CurrentApprover {
+  login: string;
+  groups: number[];
+}
+
+/** Every final verdict, sorted by what it does to the request. */
+interface SortedVerdicts {
+  rejections: Rejection[];
+  stale: string[];
+  ignored: { login: string; reason: string }[];
+  current: CurrentApprover[];
+}
+
+function noApprovalRequired(): Evaluation {
+  return {
+    status: "approved",
+    mode: "none",
+    groups: [],
+    rejections: [],
+    stale: [],
+    ignored: [],
+    approvers: [],
+    surplus: [],
+  };
+}
+
+/** The requester, the pushers and bots never count, in that order of explanation. */
+function ineligibility(input: EvaluationInput): Ineligibility {
   const requester = input.requester.toLowerCase();
   const pushers = new Set(input.pushers.map((pusher) => pusher.toLowerCase()));
-  const members = rule.groups.map((group) => groupMembers(group, input));
-
-  const ineligibleReason = (lower: string, isBot: boolean): string | null => {
+  return (lower, isBot) => {
     if (lower === requester) return "is the requester";
     if (pushers.has(lower)) return "pushed commits to the request branch";
     if (isBotLogin(lower, isBot)) return "is a bot";
     return null;
   };
+}
 
-  const rejections: Rejection[] = [];
-  const stale: string[] = [];
-  const ignored: { login: string; reason: string }[] = [];
-  // Eligible approvers of the current head with the indices of the groups they belong to.
-  const current: { login: string; groups: number[] }[] = [];
-
+/**
+ * Sorts each final verdict into a rejection, a stale approval, a current approval or an
+ * ignored review. A dismissal is reported before eligibility: it is the last word either way.
+ */
+function sortVerdicts(
+  input: EvaluationInput,
+  rule: GroupRule,
+  members: readonly Members[],
+  ineligible: Ineligibility,
+): SortedVerdicts {
+  const sorted: SortedVerdicts = { rejections: [], stale: [], ignored: [], current: [] };
   for (const person of finalVerdicts(input.reviews)) {
-    const verdict = person.verdict as Verdict;
+    const { verdict } = person;
     if (verdict.kind === "dismissed") {
-      ignored.push({ login: person.login, reason: "had their review dismissed" });
+      sorted.ignored.push({ login: person.login, reason: "had their review dismissed" });
       continue;
     }
     const what = verdict.kind === "approved" ? "approved" : "requested changes";
-    const reason = ineligibleReason(person.lower, person.isBot);
+    const reason = ineligible(person.lower, person.isBot);
     if (reason !== null) {
-      ignored.push({ login: person.login, reason: `${what}, but ${reason}` });
+      sorted.ignored.push({ login: person.login, reason: `${what}, but ${reason}` });
       continue;
     }
     const groups = members.flatMap((group, index) => (group.has(person.lower) ? [index] : []));
     if (groups.length === 0) {
-      ignored.push({
+      sorted.ignored.push({
         login: person.login,
         reason: `${what}, but is not in any group of this rule`,
       });
@@ -284,20 +250,23 @@ export function evaluateApprovals(input: EvaluationInput): Evaluation {
     }
     const onCurrentHead = verdict.review.commitId === input.headSha;
     if (verdict.kind === "changes") {
-      rejections.push({
+      sorted.rejections.push({
         login: person.login,
         body: verdict.review.body ?? "",
         groups: groups.map((index) => rule.groups[index]?.key ?? ""),
         onCurrentHead,
       });
     } else if (!onCurrentHead) {
-      stale.push(person.login);
+      sorted.stale.push(person.login);
     } else {
-      current.push({ login: person.login, groups });
+      sorted.current.push({ login: person.login, groups });
     }
   }
+  return sorted;
+}
 
-  // counted[g]: logins counted towards group g, in review order.
+/** counted[g]: logins counted towards group g, in review order. */
+function countApprovers(rule: GroupRule, current: readonly CurrentApprover[]): string[][] {
   const counted: string[][] = rule.groups.map(() => []);
   if (rule.mode === "all_of") {
     const assignment = assignToGroups(
@@ -319,14 +288,20 @@ export function evaluateApprovals(input: EvaluationInput): Evaluation {
       }
     }
   }
+  return counted;
+}
 
-  const groups: GroupProgress[] = rule.groups.map((group, index) => {
+function groupProgress(
+  rule: GroupRule,
+  counted: readonly string[][],
+  members: readonly Members[],
+  ineligible: Ineligibility,
+): GroupProgress[] {
+  return rule.groups.map((group, index) => {
     const approvers = counted[index] ?? [];
     const all = members[index]?.all ?? null;
     const eligible =
-      all === null
-        ? null
-        : [...all].filter((lower) => ineligibleReason(lower, false) === null).length;
+      all === null ? null : [...all].filter((lower) => ineligible(lower, false) === null).length;
     return {
       key: group.key,
       min: group.min,
@@ -336,23 +311,54 @@ export function evaluateApprovals(input: EvaluationInput): Evaluation {
       eligible,
     };
   });
+}
 
-  const approvers = groups.flatMap((group) =>
-    group.approvers.map((login) => ({ login, group: group.key })),
-  );
+/** Current-head approvers the assignment did not use: their groups were already full. */
+function surplusApprovers(
+  rule: GroupRule,
+  current: readonly CurrentApprover[],
+  approvers: Evaluation["approvers"],
+): Evaluation["surplus"] {
   const used = new Set(approvers.map((approver) => approver.login));
-  const surplus = current
+  return current
     .filter((approver) => !used.has(approver.login))
     .map((approver) => ({
       login: approver.login,
       groups: approver.groups.map((index) => rule.groups[index]?.key ?? ""),
     }));
+}
 
+/** A "no" from anyone eligible outweighs every approval. */
+function decideStatus(
+  rule: GroupRule,
+  groups: readonly GroupProgress[],
+  rejections: readonly Rejection[],
+): Evaluation["status"] {
   const met =
     rule.mode === "all_of"
       ? groups.every((group) => group.satisfied)
       : groups.some((group) => group.satisfied);
-  const status = rejections.length > 0 ? "rejected" : met ? "approved" : "pending";
+  return rejections.length > 0 ? "rejected" : met ? "approved" : "pending";
+}
 
+/** An all_of or any_of rule: sort the verdicts, fill the groups, decide. */
+function evaluateGroups(input: EvaluationInput, rule: GroupRule): Evaluation {
+  const members = rule.groups.map((group) => groupMembers(group, input));
+  const ineligible = ineligibility(input);
+  const { rejections, stale, ignored, current } = sortVerdicts(input, rule, members, ineligible);
+  const counted = countApprovers(rule, current);
+  const groups = groupProgress(rule, counted, members, ineligible);
+  const approvers = groups.flatMap((group) =>
+    group.approvers.map((login) => ({ login, group: group.key })),
+  );
+  const surplus = surplusApprovers(rule, current, approvers);
+  const status = decideStatus(rule, groups, rejections);
   return { status, mode: rule.mode, groups, rejections, stale, ignored, approvers, surplus };
+}
+
+export function evaluateApprovals(input: EvaluationInput): Evaluation {
+  const { rule } = input;
+  if (rule.mode === "any_of_all") return evaluateAlternatives(input, rule);
+  if (rule.mode === "none") return noApprovalRequired();
+  return evaluateGroups(input, rule);
 }

@@ -3,7 +3,7 @@
  * differently are refused before either dialect's classifier runs (issue 12, classes 1, 3).
  */
 import { classifyCommand, loadGuardrails, type Dialect } from "../../src/guardrails/index.js";
-import { findForbiddenCharacter } from "../../src/guardrails/text.js";
+import { findForbiddenCharacter } from "../../src/guardrails/forbidden-characters.js";
 
 beforeAll(async () => {
   await loadGuardrails();
