@@ -9,7 +9,8 @@
 import net from "node:net";
 import { splitTsqlBatches } from "../../src/guardrails/tsql-batches.js";
 import { MssqlEngine } from "../../src/engines/mssql.js";
-import { parseMssqlUrl, planBatches } from "../../src/engines/mssql-logic.js";
+import { planBatches } from "../../src/engines/mssql-batches.js";
+import { parseMssqlUrl } from "../../src/engines/mssql-url.js";
 import type { ExecuteOptions } from "../../src/engines/types.js";
 
 const opts = (sql: string, extra: Partial<ExecuteOptions> = {}): ExecuteOptions => ({

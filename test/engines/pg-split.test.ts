@@ -1,5 +1,4 @@
 import { splitPgStatements } from "../../src/engines/pg-split.js";
-import { stringifyPgCell } from "../../src/engines/postgres.js";
 
 describe("splitPgStatements (libpg-query)", () => {
   it("splits exactly, with byte offsets turned into character offsets", async () => {
@@ -196,27 +195,5 @@ describe("splitPgStatements: pinned settings cannot be changed (issue 12, class 
     // or the walk finds the call: never an allowed, parsed set_config.
     if (r.ok) expect(r.parsed).toBe(false);
     else expect(r.code).toBe("COUNTERSIGN_REFUSED_STATEMENT");
-  });
-});
-
-describe("stringifyPgCell", () => {
-  it("formats timestamps as ISO 8601", () => {
-    expect(stringifyPgCell(1114, "2024-03-05 06:07:08")).toBe("2024-03-05T06:07:08");
-    expect(stringifyPgCell(1184, "2024-03-05 06:07:08.5+00")).toBe("2024-03-05T06:07:08.5Z");
-    expect(stringifyPgCell(1184, "2024-03-05 06:07:08+05:30")).toBe("2024-03-05T06:07:08+05:30");
-    expect(stringifyPgCell(1184, "2024-03-05 06:07:08-08")).toBe("2024-03-05T06:07:08-08:00");
-  });
-  it("leaves infinity, BC dates and other DateStyles as the server wrote them", () => {
-    expect(stringifyPgCell(1184, "infinity")).toBe("infinity");
-    expect(stringifyPgCell(1114, "0044-03-15 00:00:00 BC")).toBe("0044-03-15 00:00:00 BC");
-    expect(stringifyPgCell(1114, "Tue Mar 05 06:07:08 2024")).toBe("Tue Mar 05 06:07:08 2024");
-  });
-  it("turns escape-format bytea into hex", () => {
-    expect(stringifyPgCell(17, "\\xdead")).toBe("\\xdead");
-    expect(stringifyPgCell(17, "ab\\000\\377")).toBe("\\x6162" + "00ff");
-  });
-  it("passes other types through as exact text", () => {
-    expect(stringifyPgCell(1700, "1.10")).toBe("1.10");
-    expect(stringifyPgCell(3802, '{"a": 1}')).toBe('{"a": 1}');
   });
 });

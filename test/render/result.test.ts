@@ -7,7 +7,7 @@ import {
   type ResultView,
 } from "../../src/render/result.js";
 import { markdownProblems, tableShapes } from "./markdown-check.js";
-import { MAX_CELL_CHARS, ResultSetBuilder } from "../../src/engines/common.js";
+import { MAX_CELL_CHARS, ResultSetBuilder } from "../../src/engines/result-set-builder.js";
 import { credentialRedactor } from "../../src/engines/redact.js";
 import { escapeInline, neutralizeReferences } from "../../src/render/escape.js";
 

@@ -1,47 +1,4 @@
-import {
-  MAX_CELL_CHARS,
-  MAX_NOTICES,
-  NoticeCollector,
-  ResultSetBuilder,
-  TRUNCATED_MARK,
-  decideFinish,
-  validateOptions,
-} from "../../src/engines/common.js";
-
-describe("ResultSetBuilder", () => {
-  it("keeps the first keepRows rows and counts all", () => {
-    const b = new ResultSetBuilder(["a"], 2);
-    for (let i = 0; i < 5; i++) {
-      if (b.wantsRows) b.add([String(i)]);
-      else b.addUncounted(1);
-    }
-    expect(b.finish("SELECT", null)).toEqual({
-      columns: ["a"],
-      rows: [["0"], ["1"]],
-      totalRows: 5,
-      command: "SELECT",
-      affectedRows: null,
-    });
-  });
-
-  it("truncates huge cells", () => {
-    const b = new ResultSetBuilder(["a", "b"], 1);
-    b.add(["x".repeat(MAX_CELL_CHARS + 5), null]);
-    const cell = b.finish("SELECT", null).rows[0]![0]!;
-    expect(cell.length).toBe(MAX_CELL_CHARS + TRUNCATED_MARK.length);
-    expect(cell.endsWith(TRUNCATED_MARK)).toBe(true);
-  });
-});
-
-describe("NoticeCollector", () => {
-  it("redacts and bounds notices", () => {
-    const n = new NoticeCollector((t) => t.replace("secret", "[redacted]"));
-    for (let i = 0; i < MAX_NOTICES + 3; i++) n.add(`secret ${i}`);
-    expect(n.notices[0]).toBe("[redacted] 0");
-    expect(n.notices).toHaveLength(MAX_NOTICES + 1);
-    expect(n.notices.at(-1)).toContain("3 more notice(s) not kept");
-  });
-});
+import { decideFinish } from "../../src/engines/finish-decision.js";
 
 describe("decideFinish", () => {
   const base = { readOnly: false, affectedRows: 0, readOnlyByRowCount: false };
@@ -99,23 +56,5 @@ describe("decideFinish", () => {
       code: "COUNTERSIGN_TRANSACTION_ENDED",
     });
     expect(decideFinish({ ...base, transactionDepth: 1 })).toEqual({ action: "commit" });
-  });
-});
-
-describe("validateOptions", () => {
-  const ok = {
-    sql: "SELECT 1",
-    readOnly: false,
-    statementTimeoutMs: 1000,
-    lockTimeoutMs: 1000,
-    keepRows: 50,
-  };
-  it("accepts sane options and rejects the rest", () => {
-    expect(validateOptions(ok)).toBeNull();
-    expect(validateOptions({ ...ok, sql: "  " })).toMatch(/empty/);
-    expect(validateOptions({ ...ok, statementTimeoutMs: 0 })).toMatch(/statementTimeoutMs/);
-    expect(validateOptions({ ...ok, lockTimeoutMs: 1.5 })).toMatch(/lockTimeoutMs/);
-    expect(validateOptions({ ...ok, keepRows: -1 })).toMatch(/keepRows/);
-    expect(validateOptions({ ...ok, maxAffectedRows: -1 })).toMatch(/maxAffectedRows/);
   });
 });

@@ -1,0 +1,192 @@
+/**
+ * SQL Server's hooks for the execution skeleton, on the mssql package (tedious driver): the
+ * refusals made before connecting (mssql-refusals.ts), one pool of one connection per
+ * execution, a transaction whose options are pinned by its first batch (mssql-batches.ts), each
+ * GO batch one streaming request, and @@TRANCOUNT checked before COMMIT.
+ */
+import sql from "mssql";
+import { splitTsqlBatches } from "../guardrails/tsql-batches.js";
+import type {
+  CommitResult,
+  Dialect,
+  DialectSession,
+  OutcomeError,
+  WriteCount,
+} from "./dialect-hooks.js";
+import { pinnedSessionBatch, planBatches } from "./mssql-batches.js";
+import type { PlannedBatch } from "./mssql-batches.js";
+import { formatMssqlError, toMssqlErrorLike } from "./mssql-errors.js";
+import { tsqlRefusal } from "./mssql-refusals.js";
+import { MssqlResultAssembler } from "./mssql-results.js";
+import type { MssqlColumn } from "./mssql-results.js";
+import type { NoticeCollector } from "./notice-collector.js";
+import type { Redactor } from "./redact.js";
+import type { ExecuteOptions, ResultSet } from "./types.js";
+
+export function mssqlDialect(config: sql.config): Dialect<PlannedBatch> {
+  return {
+    // SQL Server has no read-only transaction: a read-only command is always rolled back.
+    readOnlyByRowCount: true,
+    prepare: (options) => {
+      const refusal = tsqlRefusal(options.sql);
+      if (refusal !== null)
+        return { ok: false, message: refusal, code: "COUNTERSIGN_REFUSED_STATEMENT" };
+      const batches = planBatches(splitTsqlBatches(options.sql));
+      if (batches.length === 0)
+        return {
+          ok: false,
+          message: "The command contains no SQL batch.",
+          code: "COUNTERSIGN_EMPTY",
+        };
+      return { ok: true, units: batches };
+    },
+    open: (options, notices, redact) => new MssqlSession(config, options, notices, redact),
+  };
+}
+
+class MssqlSession implements DialectSession<PlannedBatch> {
+  private readonly assembler: MssqlResultAssembler;
+  private readonly pool: sql.ConnectionPool;
+  private transaction: sql.Transaction | undefined;
+  /** The request an abort cancels. */
+  private currentRequest: sql.Request | undefined;
+
+  constructor(
+    config: sql.config,
+    private readonly options: ExecuteOptions,
+    private readonly notices: NoticeCollector,
+    redact: Redactor,
+  ) {
+    this.assembler = new MssqlResultAssembler(options.keepRows, redact);
+    this.pool = new sql.ConnectionPool({ ...config, requestTimeout: options.statementTimeoutMs });
+    // Errors of idle pooled connections arrive as events; the failure surfaces through the
+    // pending call, the listener only keeps Node from crashing.
+    this.pool.on("error", () => undefined);
+  }
+
+  async connect(): Promise<void> {
+    await this.pool.connect();
+  }
+
+  async begin(): Promise<void> {
+    // Set before begin(): if begin() fails, the error path's rollback still runs (ENOTBEGUN).
+    this.transaction = new sql.Transaction(this.pool);
+    await this.transaction.begin();
+    await new sql.Request(this.transaction).batch(pinnedSessionBatch(this.options.lockTimeoutMs));
+  }
+
+  async run(batch: PlannedBatch): Promise<void> {
+    const request = new sql.Request(this.begun());
+    this.currentRequest = request;
+    await runStreamingBatch(request, batch.text, this.assembler, (m) => this.notices.add(m));
+  }
+
+  async countWrites(): Promise<WriteCount> {
+    this.currentRequest = undefined;
+    const depth = await new sql.Request(this.begun()).query<{ depth: number }>(
+      "SELECT @@TRANCOUNT AS depth",
+    );
+    return {
+      affectedRows: this.assembler.affectedRows,
+      transactionDepth: depth.recordset[0]?.depth ?? 0,
+    };
+  }
+
+  rollback(): Promise<boolean> {
+    return rollbackQuietly(this.begun());
+  }
+
+  /** A failed COMMIT throws, and is reported like any other error after a rollback. */
+  async commit(): Promise<CommitResult> {
+    await this.begun().commit();
+    return { committed: true };
+  }
+
+  async rollbackAfterError(): Promise<boolean> {
+    return this.transaction === undefined ? false : rollbackQuietly(this.transaction);
+  }
+
+  cancel(): void {
+    this.currentRequest?.cancel();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  results(): { resultSets: ResultSet[]; affectedRows: number } {
+    this.assembler.finish();
+    return { resultSets: this.assembler.resultSets, affectedRows: this.assembler.affectedRows };
+  }
+
+  describeError(
+    error: unknown,
+    phase: "connect" | "execute",
+    batch: PlannedBatch | undefined,
+  ): OutcomeError {
+    const { statementTimeoutMs } = this.options;
+    return formatMssqlError(toMssqlErrorLike(error), batch?.startLine, statementTimeoutMs, phase);
+  }
+
+  private begun(): sql.Transaction {
+    if (this.transaction === undefined) throw new Error("The transaction was not begun.");
+    return this.transaction;
+  }
+}
+
+/** True when the transaction is known to be gone: rolled back by us or aborted by the server. */
+async function rollbackQuietly(transaction: sql.Transaction): Promise<boolean> {
+  try {
+    await transaction.rollback();
+    return true;
+  } catch (error) {
+    // EABORT: XACT_ABORT (or a server-side ROLLBACK) already ended the transaction.
+    // ENOTBEGUN: it never started. Either way nothing of it is committed.
+    const code = (error as { code?: string }).code;
+    if (code === "EABORT" || code === "ENOTBEGUN") return true;
+    // Connection lost: SQL Server rolls back an open transaction when its session ends.
+    return true;
+  }
+}
+
+type ColumnMeta = { name: string; type?: { declaration?: string } };
+
+/**
+ * Runs one batch with `request.stream = true`. Rows are handed to the assembler as they arrive
+ * and dropped past `keepRows`, synchronously, so nothing accumulates and the socket is never
+ * read faster than we consume; pause()/resume() would only matter for an asynchronous consumer.
+ * All of a batch's errors are collected: with XACT_ABORT the first one is the cause.
+ */
+function runStreamingBatch(
+  request: sql.Request,
+  text: string,
+  assembler: MssqlResultAssembler,
+  notice: (message: string) => void,
+): Promise<void> {
+  request.stream = true;
+  request.arrayRowMode = true;
+  return new Promise((resolve, reject) => {
+    const errors: unknown[] = [];
+    request.on("recordset", (columns: ColumnMeta[]) => {
+      const cols: MssqlColumn[] = columns.map((c) => ({
+        name: c.name,
+        kind: (c.type?.declaration ?? "").toLowerCase(),
+      }));
+      assembler.recordset(cols);
+    });
+    request.on("row", (row: unknown[]) => assembler.row(row));
+    request.on("rowsaffected", (count: number) => assembler.rowsAffected(count));
+    request.on("info", (info: { message: string }) => notice(info.message));
+    request.on("error", (error: unknown) => errors.push(error));
+    request.on("done", () => {
+      assembler.finish();
+      if (errors.length > 0) reject(errors[0]);
+      else resolve();
+    });
+    // batch() sends the text as is (query() would wrap it in sp_executesql).
+    void request.batch(text).catch((error: unknown) => {
+      errors.push(error);
+      reject(errors[0]);
+    });
+  });
+}

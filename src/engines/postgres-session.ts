@@ -1,0 +1,207 @@
+/**
+ * PostgreSQL's hooks for the execution skeleton: one dedicated pg.Client per execution, the
+ * command split into statements by PostgreSQL's own parser (pg-split.ts), a transaction that is
+ * READ ONLY when asked with its settings pinned and watched (pg-settings-watch.ts), statements
+ * streamed through a cursor, and cancellation from a second connection.
+ */
+import pg from "pg";
+import type {
+  CommitResult,
+  Dialect,
+  DialectSession,
+  OutcomeError,
+  WriteCount,
+} from "./dialect-hooks.js";
+import type { NoticeCollector } from "./notice-collector.js";
+import { describePgConnectError, describePgError } from "./pg-errors.js";
+import type { PgErrorLike } from "./pg-errors.js";
+import { checkPinnedSettings, pinSettings } from "./pg-settings-watch.js";
+import type { SettingsWatch } from "./pg-settings-watch.js";
+import { splitPgStatements } from "./pg-split.js";
+import type { PgStatement } from "./pg-split.js";
+import { WRITE_COMMANDS, streamStatement } from "./pg-statement-stream.js";
+import type { Redactor } from "./redact.js";
+import { messageOf } from "./thrown-message.js";
+import type { ExecuteOptions, ResultSet } from "./types.js";
+
+export interface PostgresEngineOptions {
+  /** Gives up connecting after this long (pg's connectionTimeoutMillis). */
+  connectTimeoutMs?: number;
+}
+
+export function postgresDialect(
+  url: string,
+  engineOptions: PostgresEngineOptions,
+): Dialect<PgStatement> {
+  return {
+    // PostgreSQL enforces read-only in the server (BEGIN READ ONLY).
+    readOnlyByRowCount: false,
+    prepare: async (options) => {
+      const split = await splitPgStatements(options.sql, options.readOnly);
+      if (!split.ok) return { ok: false, message: split.message, code: split.code };
+      return { ok: true, units: split.statements };
+    },
+    open: (options, notices, redact) =>
+      new PostgresSession(url, engineOptions, options, notices, redact),
+  };
+}
+
+function pgClient(url: string, engineOptions: PostgresEngineOptions, name: string): pg.Client {
+  return new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: engineOptions.connectTimeoutMs ?? 10_000,
+    application_name: name,
+  });
+}
+
+class PostgresSession implements DialectSession<PgStatement> {
+  private readonly client: pg.Client;
+  private readonly resultSets: ResultSet[] = [];
+  /** Rows written as the statements' command tags report them. */
+  private tagAffected = 0;
+  private inTransaction = false;
+  private watch: SettingsWatch | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly engineOptions: PostgresEngineOptions,
+    private readonly options: ExecuteOptions,
+    notices: NoticeCollector,
+    private readonly redact: Redactor,
+  ) {
+    this.client = pgClient(url, engineOptions, "countersign");
+    // A connection lost while idle is reported as an 'error' event; without a listener Node
+    // would crash the worker. The failure itself surfaces through the pending query.
+    this.client.on("error", () => undefined);
+    this.client.on("notice", (n) => notices.add(`${n.severity ?? "NOTICE"}: ${n.message ?? ""}`));
+  }
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+  }
+
+  async begin(): Promise<void> {
+    await this.client.query(this.options.readOnly ? "BEGIN READ ONLY" : "BEGIN");
+    this.inTransaction = true;
+    this.watch = await pinSettings(this.client, this.options);
+  }
+
+  async run(statement: PgStatement, isAborted: () => boolean): Promise<void> {
+    const { keepRows } = this.options;
+    const set = await streamStatement(this.client, statement, keepRows, this.redact, isAborted);
+    this.resultSets.push(set);
+    if (set.affectedRows !== null && WRITE_COMMANDS.has(set.command))
+      this.tagAffected += set.affectedRows;
+  }
+
+  /** Before the next statement is even sent: the splitter read it under the pinned rules. */
+  async afterRun(index: number): Promise<void> {
+    if (this.watch === undefined) throw new Error("The settings were not pinned.");
+    await checkPinnedSettings(this.client, this.watch, index);
+  }
+
+  /**
+   * Rows written inside functions, DO blocks, triggers and cascades do not appear in the
+   * command tags; the transaction's table statistics see them. The limit uses the larger.
+   */
+  async countWrites(): Promise<WriteCount> {
+    const statsAffected = await transactionWrites(this.client);
+    const tagAffected = this.tagAffected;
+    return {
+      affectedRows: Math.max(tagAffected, statsAffected),
+      note:
+        statsAffected > tagAffected
+          ? ` (${statsAffected} counted from the transaction's table statistics, which include rows written by functions, DO blocks, triggers and cascades; the statements themselves reported ${tagAffected})`
+          : "",
+    };
+  }
+
+  async rollback(): Promise<boolean> {
+    await this.client.query("ROLLBACK");
+    this.inTransaction = false;
+    return true;
+  }
+
+  async commit(): Promise<CommitResult> {
+    try {
+      await this.client.query("COMMIT");
+      this.inTransaction = false;
+      return { committed: true };
+    } catch (error) {
+      this.inTransaction = false;
+      // A server error at COMMIT (deferred constraint, serialization failure) means the
+      // transaction was rolled back; a lost connection leaves the outcome unknown.
+      if ((error as PgErrorLike).code !== undefined)
+        return { committed: false, rolledBack: true, error };
+      return { committed: false, rolledBack: false, reason: messageOf(error) };
+    }
+  }
+
+  async rollbackAfterError(): Promise<boolean> {
+    if (!this.inTransaction) return false;
+    try {
+      await this.client.query("ROLLBACK");
+    } catch {
+      // The connection is gone; PostgreSQL aborts an open transaction when its session ends.
+    }
+    return true;
+  }
+
+  /** Cancels the running statement from a second connection; the pending read fails (57014). */
+  cancel(): void {
+    void cancelBackend(this.client, this.url, this.engineOptions);
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+
+  results(): { resultSets: ResultSet[]; affectedRows: number } {
+    return { resultSets: this.resultSets, affectedRows: this.tagAffected };
+  }
+
+  describeError(
+    error: unknown,
+    phase: "connect" | "execute",
+    statement: PgStatement | undefined,
+  ): OutcomeError {
+    if (phase === "connect") return describePgConnectError(error);
+    return describePgError(error as PgErrorLike, statement, this.options);
+  }
+}
+
+/** Rows inserted/updated/deleted so far in this transaction, per the statistics views. */
+async function transactionWrites(client: pg.Client): Promise<number> {
+  try {
+    // Schema-qualified and summed here rather than with SQL sum()/+: the command may have
+    // changed search_path, and must not be able to shadow what the check relies on.
+    // bigint columns arrive as strings with pg's default parsers.
+    const r = await client.query<{ i: string; u: string; d: string }>(
+      "SELECT n_tup_ins AS i, n_tup_upd AS u, n_tup_del AS d FROM pg_catalog.pg_stat_xact_user_tables",
+    );
+    return r.rows.reduce((sum, row) => sum + Number(row.i) + Number(row.u) + Number(row.d), 0);
+  } catch {
+    // If the statistics cannot be read the tag counts still apply.
+    return 0;
+  }
+}
+
+async function cancelBackend(
+  client: pg.Client,
+  url: string,
+  engineOptions: PostgresEngineOptions,
+): Promise<void> {
+  // processID is set after connect but is not in the pg typings.
+  const pid = (client as unknown as { processID?: number }).processID;
+  if (pid === undefined) return;
+  const canceller = pgClient(url, engineOptions, "countersign-cancel");
+  canceller.on("error", () => undefined);
+  try {
+    await canceller.connect();
+    await canceller.query("SELECT pg_cancel_backend($1)", [pid]);
+  } catch {
+    // Best effort: the statement timeout still bounds the statement.
+  } finally {
+    await canceller.end().catch(() => undefined);
+  }
+}
