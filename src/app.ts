@@ -9,7 +9,7 @@ import { onTeamChanged } from "./handlers/membership.js";
 import { onReview } from "./handlers/pull-request-review.js";
 import { onClosed, onSynchronize } from "./handlers/pull-request.js";
 import { onPullRequestPushed } from "./handlers/config-change.js";
-import type { Services } from "./server/services.js";
+import type { Services } from "./requests/services.js";
 import { BadDeliveryError, missingPayloadParts } from "./handlers/payload-shape.js";
 
 interface WebhookContext {

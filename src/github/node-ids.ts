@@ -1,15 +1,32 @@
 /**
- * GraphQL node ids of teams and labels, cached per process: they never change for a given
- * team or label, and looking them up on every request would spend the API budget for nothing.
+ * GraphQL node ids of teams, labels and users, cached by the services of one process: they
+ * never change for a given team or label, and looking them up on every request would spend
+ * the API budget for nothing. An instance, not module state, so each app (and each test)
+ * has its own.
  */
 import { httpStatus, type GitHub, type RepoRef } from "./client.js";
 
-const teamIds = new Map<string, string | null>();
-const labelIds = new Map<string, string>();
-const userIds = new Map<string, string | null>();
+export class NodeIds {
+  private readonly teamIds = new Map<string, string | null>();
+  private readonly labelIds = new Map<string, string>();
+  private readonly userIds = new Map<string, string | null>();
+
+  teamNodeId(github: GitHub, org: string, slug: string): Promise<string | null> {
+    return teamNodeId(this.teamIds, github, org, slug);
+  }
+
+  labelNodeId(github: GitHub, repo: RepoRef, name: string): Promise<string> {
+    return labelNodeId(this.labelIds, github, repo, name);
+  }
+
+  userNodeId(github: GitHub, login: string): Promise<string | null> {
+    return userNodeId(this.userIds, github, login);
+  }
+}
 
 /** The node id of `org/slug`, or null when the team does not exist or is invisible to the app. */
-export async function teamNodeId(
+async function teamNodeId(
+  teamIds: Map<string, string | null>,
   github: GitHub,
   org: string,
   slug: string,
@@ -30,7 +47,12 @@ export async function teamNodeId(
 export const LABEL_COLOR = "5319e7";
 
 /** The node id of a label, creating the label the first time a repository needs it. */
-export async function labelNodeId(github: GitHub, repo: RepoRef, name: string): Promise<string> {
+async function labelNodeId(
+  labelIds: Map<string, string>,
+  github: GitHub,
+  repo: RepoRef,
+  name: string,
+): Promise<string> {
   const key = `${repo.owner}/${repo.repo}:${name}`.toLowerCase();
   const cached = labelIds.get(key);
   if (cached !== undefined) return cached;
@@ -54,15 +76,12 @@ export async function labelNodeId(github: GitHub, repo: RepoRef, name: string): 
   return nodeId;
 }
 
-/** Forget cached ids (tests; a team renamed). */
-export function clearNodeIdCaches(): void {
-  teamIds.clear();
-  labelIds.clear();
-  userIds.clear();
-}
-
 /** The node id of a user (for user-list review requests), or null when there is none. */
-export async function userNodeId(github: GitHub, login: string): Promise<string | null> {
+async function userNodeId(
+  userIds: Map<string, string | null>,
+  github: GitHub,
+  login: string,
+): Promise<string | null> {
   const key = login.toLowerCase();
   const cached = userIds.get(key);
   if (cached !== undefined) return cached;

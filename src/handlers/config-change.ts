@@ -4,7 +4,8 @@
  * own request branches never change the file, so they are skipped without a call.
  */
 import type { Context } from "probot";
-import type { JobQueue } from "../store/jobs.js";
+import type { Services } from "../requests/services.js";
+import { configMayHaveChanged } from "../requests/webhook-events.js";
 
 interface PullRequestPayload {
   installation?: { id: number };
@@ -12,25 +13,21 @@ interface PullRequestPayload {
   pull_request: { number: number; head: { sha: string; ref: string }; base: { ref: string } };
 }
 
-export function onPullRequestPushed(deps: { jobs: JobQueue }) {
+export function onPullRequestPushed(deps: Pick<Services, "jobs">) {
   return async (
     context: Context<"pull_request.opened" | "pull_request.synchronize" | "pull_request.reopened">,
   ): Promise<void> => {
     const payload = context.payload as unknown as PullRequestPayload;
     const pull = payload.pull_request;
     if (payload.installation === undefined || pull.head.ref.startsWith("countersign/")) return;
-    await deps.jobs.enqueue({
-      kind: "check_config",
+    await configMayHaveChanged(deps, {
       installationId: payload.installation.id,
-      // One check per commit, however often GitHub redelivers.
-      dedupeKey: `config:${payload.repository.id}:${pull.number}:${pull.head.sha}`,
-      payload: {
-        owner: payload.repository.owner.login,
-        repo: payload.repository.name,
-        number: pull.number,
-        headSha: pull.head.sha,
-        baseRef: pull.base.ref,
-      },
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      number: pull.number,
+      repoId: payload.repository.id,
+      headSha: pull.head.sha,
+      baseRef: pull.base.ref,
     });
   };
 }

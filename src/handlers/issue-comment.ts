@@ -9,6 +9,7 @@ import {
 } from "../requests/intake.js";
 import { revokeFromComment } from "../requests/grants.js";
 import { sourceKey } from "../requests/source.js";
+import { sourceEdited } from "../requests/webhook-events.js";
 import { cancelFromComment } from "../requests/cancel.js";
 import { intakeReads } from "./intake-reads.js";
 import { isBot, sourceFromComment, type CommentPayload } from "./payload.js";
@@ -54,15 +55,11 @@ export function onCommentEdited(deps: IntakeDeps) {
       comment: { updated_at: string };
     };
     if (isBot(payload.comment.user)) return;
-    const source = sourceFromComment(payload);
-    const request = await deps.store.findBySource(sourceKey(source));
-    if (request === null || request.status === "denied") return;
-    await deps.jobs.enqueue({
-      kind: "source_edited",
-      installationId: source.installationId,
-      requestId: request.id,
-      dedupeKey: `edited:${sourceKey(source)}:${payload.comment.updated_at}`,
-      payload: { editor: payload.sender.login },
-    });
+    await sourceEdited(
+      deps,
+      sourceFromComment(payload),
+      payload.sender.login,
+      payload.comment.updated_at,
+    );
   };
 }

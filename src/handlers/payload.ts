@@ -2,6 +2,7 @@
  * Extracts a RequestSource from the webhook payloads Countersign listens to. Only the fields
  * used are typed, so the handlers stay independent of @octokit/webhooks' large unions.
  */
+import { isBotLogin } from "../policy/evaluate.js";
 import type { RequestSource } from "../requests/source.js";
 
 interface Repository {
@@ -44,7 +45,8 @@ export interface IssuePayload {
 
 /** Bots never make requests: Countersign's own comments included (DESIGN §1.1). */
 export function isBot(user: { login: string; type?: string } | null | undefined): boolean {
-  return user === null || user === undefined || user.type === "Bot" || user.login.endsWith("[bot]");
+  // No user at all (a deleted account, a system event) is treated like a bot: nobody to trust.
+  return user === null || user === undefined || isBotLogin(user.login, user.type === "Bot");
 }
 
 function installationId(payload: { installation?: { id: number } }): number {

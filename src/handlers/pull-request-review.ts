@@ -1,13 +1,8 @@
 /** `pull_request_review` on a request PR: keep the review, then re-evaluate in a job. */
 import type { Context } from "probot";
 import { toStoredReview } from "../github/reviews.js";
-import type { JobQueue } from "../store/jobs.js";
-import type { RequestStore } from "../store/requests.js";
-
-export interface ReviewHandlerDeps {
-  store: RequestStore;
-  jobs: JobQueue;
-}
+import type { Services } from "../requests/services.js";
+import { reviewArrived } from "../requests/webhook-events.js";
 
 interface ReviewPayload {
   installation?: { id: number };
@@ -16,7 +11,7 @@ interface ReviewPayload {
   review: Parameters<typeof toStoredReview>[0];
 }
 
-export function onReview(deps: ReviewHandlerDeps) {
+export function onReview(deps: Pick<Services, "store" | "jobs">) {
   return async (
     context: Context<
       | "pull_request_review.submitted"
@@ -25,23 +20,13 @@ export function onReview(deps: ReviewHandlerDeps) {
     >,
   ): Promise<void> => {
     const payload = context.payload as unknown as ReviewPayload;
-    const request = await deps.store.findByPullRequest(
-      payload.repository.owner.login,
-      payload.repository.name,
-      payload.pull_request.number,
-    );
-    if (request === null || payload.installation === undefined) return;
-    const review = toStoredReview(payload.review);
-    await deps.store.upsertReview(request.id, review);
-    // Keyed by delivery: a redelivered review is evaluated once.
-    await deps.jobs.enqueue({
-      kind: "evaluate",
+    if (payload.installation === undefined) return;
+    const pull = {
       installationId: payload.installation.id,
-      requestId: request.id,
-      dedupeKey: `evaluate:${context.id}`,
-      // Carried along: if the review cache is filled from GitHub's list while this review
-      // is on its way, the evaluation still sees it.
-      payload: { review },
-    });
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      number: payload.pull_request.number,
+    };
+    await reviewArrived(deps, context.id, pull, toStoredReview(payload.review));
   };
 }

@@ -1,96 +1,92 @@
-/** Which function runs each kind of job. */
-import { OPEN_STATUSES } from "../lifecycle/states.js";
-import { closeRequest } from "../requests/close-request.js";
+/**
+ * Which use case runs each kind of job, with the payload typed by its kind
+ * (`store/job-kinds.ts`). A kind without a handler here does not compile.
+ */
+import type { GitHub } from "../github/client.js";
+import { APP_ACTOR } from "../lifecycle/moves.js";
 import { checkConfigChange } from "../requests/config-check.js";
-import { refreshRequest } from "../requests/refresh.js";
+import { endOpenRequest } from "../requests/end-request.js";
 import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js";
-import { APP_ACTOR } from "../requests/intake.js";
 import { onHeadMoved } from "../requests/head-moved.js";
 import { noteSourceEdited, postReply } from "../requests/notices.js";
 import { openRequest } from "../requests/open-request.js";
 import { reevaluate } from "../requests/reevaluate.js";
-import type { Services } from "../server/services.js";
-import type { StoredReview } from "../store/requests.js";
-import type { JobHandler } from "./job-runner.js";
+import { refreshRequest } from "../requests/refresh.js";
+import type { Services } from "../requests/services.js";
+import type { JobKind, JobPayload } from "../store/job-kinds.js";
 
 interface Logger {
   warn(object: object, message: string): void;
 }
 
-export function jobHandlers(services: Services, log: Logger): Record<string, JobHandler> {
+/** What a handler gets: the typed payload, the request (for kinds about one), the attempt. */
+export interface TypedJob<K extends JobKind> {
+  kind: K;
+  payload: JobPayload<K>;
+  requestId: number;
+  attempts: number;
+}
+
+export type JobHandlers = { [K in JobKind]: (job: TypedJob<K>, github: GitHub) => Promise<void> };
+
+export function jobHandlers(services: Services, log: Logger): JobHandlers {
   const { store } = services;
-  const requestId = (job: { requestId: number | null }) => job.requestId as number;
   return {
-    refresh: (job, github) => refreshRequest(services, github, requestId(job)),
-    check_config: async (job, github) => {
+    refresh: (job, github) => refreshRequest(services, github, job.requestId),
+    check_config: async ({ payload }, github) => {
       await checkConfigChange(services, github, {
-        repo: { owner: String(job.payload.owner), repo: String(job.payload.repo) },
-        pullNumber: Number(job.payload.number),
-        headSha: String(job.payload.headSha),
-        baseRef: String(job.payload.baseRef),
+        repo: { owner: payload.owner, repo: payload.repo },
+        pullNumber: payload.number,
+        headSha: payload.headSha,
+        baseRef: payload.baseRef,
       });
     },
     open_request: (job, github) =>
-      openRequest({ store, log }, github, requestId(job), String(job.payload.baseBranch)),
-    reply: (job, github) =>
-      postReply(
+      openRequest(
+        { store, log, nodeIds: services.nodeIds, now: services.now },
         github,
-        job.payload as { owner: string; repo: string; number: number; body: string },
+        job.requestId,
+        job.payload.baseBranch,
       ),
+    reply: (job, github) => postReply(github, job.payload),
     source_edited: (job, github) =>
-      noteSourceEdited(store, github, requestId(job), String(job.payload.editor)),
-    evaluate: (job, github) =>
+      noteSourceEdited(store, github, job.requestId, job.payload.editor),
+    evaluate: ({ requestId, payload }, github) =>
       reevaluate(
         services,
         github,
-        requestId(job),
-        typeof job.payload.note === "string" ? [job.payload.note] : [],
-        job.payload.review as StoredReview | undefined,
+        requestId,
+        payload.note === undefined ? [] : [payload.note],
+        payload.review,
       ),
-    head_moved: (job, github) =>
+    head_moved: ({ requestId, payload }, github) =>
       onHeadMoved(
         services,
         github,
-        requestId(job),
-        String(job.payload.headSha),
-        String(job.payload.pusher),
-        job.payload.pusherIsBot === true,
+        requestId,
+        payload.headSha,
+        payload.pusher,
+        payload.pusherIsBot === true,
       ),
-    cancel: async (job, github) => {
-      const request = await store.get(requestId(job));
-      const actor = String(job.payload.actor);
-      // An active grant ends as a grant: merged with its trailers, not just closed.
-      if (request?.kind === "grant" && request.status === "approved") {
-        await endGrant(services, github, request.id, {
-          to: "cancelled",
-          actor,
-          ended: `cancelled by ${actor}`,
-        });
-        return;
-      }
-      await closeRequest(store, github, requestId(job), OPEN_STATUSES, "cancelled", {
-        actor,
-        prClosed: job.payload.prClosed === true,
-        retrying: job.attempts > 1,
+    cancel: async ({ requestId, payload, attempts }, github) => {
+      await endOpenRequest(services, github, requestId, "cancelled", {
+        actor: payload.actor,
+        detail: `cancelled by ${payload.actor}`,
+        prClosed: payload.prClosed === true,
+        retrying: attempts > 1,
       });
     },
-    revoke: (job, github) =>
-      revokeGrant(
-        services,
-        github,
-        requestId(job),
-        String(job.payload.actor),
-        job.payload.replyTo as { owner: string; repo: string; number: number },
-      ),
+    revoke: ({ requestId, payload }, github) =>
+      revokeGrant(services, github, requestId, payload.actor, payload.replyTo),
     end_grant: (job, github) =>
-      endGrant(services, github, requestId(job), {
+      endGrant(services, github, job.requestId, {
         to: "expired",
         actor: APP_ACTOR,
         ended: "the window closed",
       }),
-    grant_tick: (job, github) => tickGrant(services, github, requestId(job)),
+    grant_tick: (job, github) => tickGrant(services, github, job.requestId),
     expire: async (job, github) => {
-      await closeRequest(store, github, requestId(job), OPEN_STATUSES, "expired", {
+      await endOpenRequest(services, github, job.requestId, "expired", {
         actor: APP_ACTOR,
         detail: "not approved within the resource's timeout",
         retrying: job.attempts > 1,

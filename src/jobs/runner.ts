@@ -3,11 +3,11 @@
  * window. Any replica may run any job: claims are leases on rows (see store/jobs.ts).
  */
 import { randomUUID } from "node:crypto";
-import type { Job, JobQueue } from "../store/jobs.js";
 import type { GitHub } from "../github/client.js";
 import { httpStatus } from "../github/client.js";
-
-export type JobHandler = (job: Job, github: GitHub) => Promise<void>;
+import { checkJob, JOB_KINDS, type AnyJobSpec } from "../store/job-kinds.js";
+import type { Job, JobQueue } from "../store/jobs.js";
+import type { JobHandlers, TypedJob } from "./handlers.js";
 
 export interface JobRunnerOptions {
   leaseMs?: number;
@@ -23,6 +23,9 @@ interface Logger {
   error(object: object, message: string): void;
 }
 
+/** A job whose stored form does not fit its kind: retrying cannot help. */
+class UnfitJob extends Error {}
+
 /** Client errors other than rate limits will not get better by retrying. */
 function isPermanent(error: unknown): boolean {
   const status = httpStatus(error);
@@ -37,7 +40,7 @@ export class JobRunner {
 
   constructor(
     private readonly queue: JobQueue,
-    private readonly handlers: Record<string, JobHandler>,
+    private readonly handlers: JobHandlers,
     private readonly githubFor: (installationId: number) => Promise<GitHub>,
     private readonly log: Logger,
     private readonly options: JobRunnerOptions = {},
@@ -47,18 +50,13 @@ export class JobRunner {
   async runOnce(): Promise<boolean> {
     const job = await this.queue.claim(this.workerId, this.options.leaseMs ?? 120_000);
     if (job === null) return false;
-    const handler = this.handlers[job.kind];
-    if (handler === undefined) {
-      await this.queue.fail(job.id, `no handler for job kind ${job.kind}`, null);
-      return true;
-    }
     try {
-      await handler(job, await this.githubFor(job.installationId));
+      await this.dispatch(job);
       await this.queue.complete(job.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const maxAttempts = this.options.maxAttempts ?? 6;
-      const giveUp = isPermanent(error) || job.attempts >= maxAttempts;
+      const giveUp = error instanceof UnfitJob || isPermanent(error) || job.attempts >= maxAttempts;
       const retryInMs = giveUp ? null : Math.min(5_000 * 2 ** (job.attempts - 1), 600_000);
       this.log[giveUp ? "error" : "warn"](
         {
@@ -74,6 +72,27 @@ export class JobRunner {
       this.options.onJobFailed?.(job.kind, giveUp);
     }
     return true;
+  }
+
+  /** The job as its kind says it must be, to its handler; an unfit job is never retried. */
+  private async dispatch(job: Job): Promise<void> {
+    let spec: AnyJobSpec;
+    try {
+      spec = checkJob(job.kind, job.payload);
+    } catch (error) {
+      throw new UnfitJob(error instanceof Error ? error.message : String(error));
+    }
+    if (JOB_KINDS[spec.kind].request && job.requestId === null) {
+      throw new UnfitJob(`job ${job.kind} ${job.id} names no request`);
+    }
+    const typed = { ...spec, requestId: job.requestId ?? 0, attempts: job.attempts };
+    // TypeScript cannot tie `handlers[kind]` to the payload of the same `kind` in a union;
+    // checkJob made sure they belong together.
+    const handler = this.handlers[spec.kind] as (
+      job: TypedJob<typeof spec.kind>,
+      github: GitHub,
+    ) => Promise<void>;
+    await handler(typed as TypedJob<typeof spec.kind>, await this.githubFor(job.installationId));
   }
 
   /** Runs jobs until none is ready (tests, and each poll tick). */

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import type { GitHub } from "../github/client.js";
 import { updateApprovalCheck, updatePullRequest } from "../github/status.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
-import { checkSummary, requestBody } from "./request-files.js";
-import type { StatusView } from "./status-view.js";
+import { checkSummary, requestBody } from "../render/request-pr-text.js";
+import type { StatusView } from "../render/status-view.js";
 
 export interface PublishOptions {
   /** Completes the check run with this conclusion (terminal states). */

@@ -7,7 +7,7 @@
 import type { GuardrailRuleRef, ResourcePolicy } from "./config.js";
 import { effectivePolicy, stricterPolicy } from "./effective-policy.js";
 import { describeRule } from "./rule-text.js";
-import { formatDuration } from "./duration.js";
+import { formatDurationSetting } from "./duration.js";
 import { resourceFor, type ServerConfig } from "./server-config.js";
 
 export type EffectDirection = "unchanged" | "tighter" | "looser" | "changed";
@@ -41,12 +41,12 @@ function facts(policy: ResourcePolicy): Record<string, string> {
     max_affected_rows: String(policy.guardrails.maxAffectedRows ?? "no limit"),
     allow_unparsed: String(policy.guardrails.allowUnparsed),
     auto_approve: policy.autoApprove.join(", ") || "nothing",
-    timeout: formatDuration(policy.timeoutMs),
+    timeout: formatDurationSetting(policy.timeoutMs),
     output: policy.output,
     jit:
       jit === null
         ? "off"
-        : `up to ${formatDuration(jit.maxDurationMs)}, ${describeRule(jit.approvals)}`,
+        : `up to ${formatDurationSetting(jit.maxDurationMs)}, ${describeRule(jit.approvals)}`,
   };
 }
 

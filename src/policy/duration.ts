@@ -21,8 +21,12 @@ export function parseDuration(text: string): number | null {
   return total > 0 && Number.isSafeInteger(total) ? total : null;
 }
 
-/** The shortest readable form of a duration, for comments: `1h30m`, `45s`. */
-export function formatDuration(ms: number): string {
+/**
+ * A configured duration (a timeout, a JIT window) in the config file's own syntax, `1h30m`,
+ * `45s`, so what the PR says can be written back into the file. Measured times use
+ * `formatElapsed` (render/helpers.ts) instead.
+ */
+export function formatDurationSetting(ms: number): string {
   if (ms <= 0) return "0s";
   let rest = Math.round(ms / 1000);
   const parts: string[] = [];

@@ -6,7 +6,7 @@
  * diff already (the request file), and a reason reading "Resource: prod-db" would otherwise
  * forge a match for an audit query. Every value is forced onto one line.
  */
-import { formatDuration } from "./helpers.js";
+import { formatElapsed } from "./helpers.js";
 import { renderTemplate } from "./templates.js";
 
 export type AuditResult =
@@ -56,7 +56,7 @@ function oneLine(value: string, max = 500): string {
 export function resultTrailer(result: AuditResult): string {
   if (result.status === "unknown") return `unknown; ${oneLine(result.why, 200)}`;
   const rows = `${result.affectedRows} ${result.affectedRows === 1 ? "row" : "rows"} affected`;
-  const parts = [result.status, rows, formatDuration(result.durationMs)];
+  const parts = [result.status, rows, formatElapsed(result.durationMs)];
   if (result.status === "failed" && result.rolledBack) parts.push("rolled back");
   return parts.join("; ");
 }

@@ -35,7 +35,7 @@ export function formatNumber(value: number): string {
 }
 
 /** `35 ms`, `1.24 s`, `2 min 5 s`, `1 h 2 min`. */
-export function formatDuration(ms: number): string {
+export function formatElapsed(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "unknown time";
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(Math.round(ms / 10) / 100).toString()} s`;
@@ -101,7 +101,7 @@ export function registerHelpers(handlebars: typeof HandlebarsNamespace): void {
   /** `{{duration ms}}`: `35 ms`, `1.24 s`. */
   handlebars.registerHelper("duration", (...args: unknown[]) => {
     const [value] = templateArgs(args);
-    return formatDuration(typeof value === "number" ? value : Number.NaN);
+    return formatElapsed(typeof value === "number" ? value : Number.NaN);
   });
 
   /** `{{plural n "row"}}` → `1 row` / `2 rows`; `{{plural n "index" "indices"}}`. */

@@ -4,10 +4,10 @@
  */
 import { ruleView } from "../policy/rule-text.js";
 import type { ResourcePolicy } from "../policy/config.js";
-import { formatDuration } from "../policy/duration.js";
-import { renderTemplate } from "../render/templates.js";
-import type { RequestRecord } from "../store/requests.js";
-import type { CommandCheck } from "./command-check.js";
+import { formatDurationSetting } from "../policy/duration.js";
+import { renderTemplate } from "./templates.js";
+import type { RequestRecord } from "../lifecycle/records.js";
+import type { CommandCheck } from "../lifecycle/records.js";
 import type { StatusView } from "./status-view.js";
 
 export function requestBranch(requestId: number): string {
@@ -30,7 +30,7 @@ export function requestFilePath(
 
 /** A grant's window as people read it: `30m`. */
 function grantDuration(request: RequestRecord): string {
-  return formatDuration(request.grantDurationMs ?? 0);
+  return formatDurationSetting(request.grantDurationMs ?? 0);
 }
 
 /** SQL comments cannot hold a newline: keep each reason line behind its own `--`. */
@@ -87,7 +87,7 @@ export function requestBody(
       reason: request.reason,
       windowText: grantDuration(request),
       rule: ruleView(policy.jit?.approvals ?? policy.approvals),
-      timeout: formatDuration(policy.timeoutMs),
+      timeout: formatDurationSetting(policy.timeoutMs),
       status,
     });
   }
@@ -102,7 +102,7 @@ export function requestBody(
     warnings: check.warnings,
     rule: ruleView(policy.approvals),
     origin: policy.origin ?? null,
-    timeout: formatDuration(policy.timeoutMs),
+    timeout: formatDurationSetting(policy.timeoutMs),
     status,
   });
 }

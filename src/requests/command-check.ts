@@ -4,6 +4,7 @@
  * reads. A plain, serialisable view so the PR body and the worker can use it later.
  */
 import { resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
+import { dialectOfUrl } from "../engines/index.js";
 import { classifyCommand, evaluateGuardrails } from "../guardrails/index.js";
 import type { GuardrailHit } from "../guardrails/types.js";
 import type { CommandCheck, RuleHitView } from "../lifecycle/records.js";
@@ -15,7 +16,7 @@ export type CheckCommand = (command: string, resource: ResourcePolicy) => Promis
 /** The SQL dialect of a resource, from its connection URL's scheme (DESIGN §1.5). */
 export function dialectOf(resource: string, env: NodeJS.ProcessEnv): "postgres" | "mssql" {
   const url = env[resourceUrlVariable(resource)] ?? "";
-  return /^(mssql|sqlserver):/i.test(url.trim()) ? "mssql" : "postgres";
+  return dialectOfUrl(url.trim()) === "mssql" ? "mssql" : "postgres";
 }
 
 /** Classifies with the resource's dialect and applies its guardrails. */

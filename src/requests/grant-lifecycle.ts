@@ -6,29 +6,27 @@
  */
 import type { GitHub } from "../github/client.js";
 import { postComment } from "../github/comments.js";
-import { mergeRequest } from "../github/execution.js";
-import { grantCommit } from "../render/grant-commit.js";
 import { renderTemplate } from "../render/templates.js";
 import type { RequestStore } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
-import { evaluateRequest, ruleOf, teamMembers } from "./approval-inputs.js";
-import { closeRequest } from "./close-request.js";
+import { evaluateRequest, ruleOf, teamMembers } from "./evaluate-request.js";
+import { closeRequest } from "../lifecycle/close-request.js";
+import { endActiveGrant, type GrantEnd } from "../lifecycle/grant-end.js";
 import { isEligibleApprover, isGrantActive, timeLeft } from "./grants.js";
-import { APP_ACTOR } from "./intake.js";
-import { publishStatus } from "./publish-status.js";
-import { statusView } from "./status-view.js";
+import { publishStatus } from "../lifecycle/publish-status.js";
+import { statusView } from "../render/status-view.js";
 
 export interface GrantDeps {
   store: RequestStore;
   teams: TeamCache;
+  now(): Date;
 }
 
 export async function endGrant(
   deps: GrantDeps,
   github: GitHub,
   grantId: number,
-  end: { to: "expired" | "cancelled" | "rejected"; actor: string; ended: string },
-  now = new Date(),
+  end: GrantEnd,
 ): Promise<void> {
   const grant = await deps.store.get(grantId);
   if (grant === null || grant.kind !== "grant" || grant.prNumber === null) return;
@@ -45,59 +43,7 @@ export async function endGrant(
     grant,
     { fresh: false },
   );
-  const moved = await deps.store.transition(grant.id, "approved", end.to, {
-    actor: end.actor,
-    detail: end.ended,
-  });
-  if (!moved.ok) return;
-  const ended = moved.request;
-  const repo = { owner: ended.owner, repo: ended.repo };
-  const endsAt = end.to === "expired" ? (ended.grantEndsAt as Date) : now;
-  const startsAt = new Date((ended.grantEndsAt as Date).getTime() - (ended.grantDurationMs ?? 0));
-  const commands = await deps.store.countGrantCommands(ended.id);
-
-  await publishStatus(
-    deps.store,
-    github,
-    ended,
-    statusView({
-      status: end.to,
-      evaluation,
-      autoApproval: null,
-      headline: `Ended: ${end.ended}; ${commands} command(s) ran under it`,
-    }),
-    // The window served its purpose when it simply ran out; an early end is neutral.
-    { conclusion: end.to === "expired" ? "success" : "neutral" },
-  );
-  const commit = grantCommit({
-    grantId: ended.id,
-    resource: ended.resource,
-    grantee: ended.requester,
-    approvers: evaluation.approvers,
-    startsAt,
-    endsAt,
-    ended: end.ended,
-    commands,
-  });
-  const merge = await mergeRequest(github, repo, ended.prNumber as number, {
-    sha: ended.headSha as string,
-    ...commit,
-  });
-  if (!merge.merged) {
-    await deps.store.note(ended.id, APP_ACTOR, `merge refused (${merge.status}): ${merge.message}`);
-  }
-  await postComment(
-    github,
-    repo,
-    ended.prNumber as number,
-    renderTemplate("grant-ended", {
-      id: ended.id,
-      ended: end.ended,
-      commands,
-      merged: merge.merged,
-      mergeMessage: merge.merged ? "" : merge.message,
-    }),
-  );
+  await endActiveGrant(deps.store, github, grant.id, end, evaluation, deps.now());
 }
 
 /** `/revoke` by the grantee or an eligible approver; anyone else is told so. */
@@ -137,12 +83,8 @@ export async function revokeGrant(
 }
 
 /** Refreshes an active grant's check run with the time left. */
-export async function tickGrant(
-  deps: GrantDeps,
-  github: GitHub,
-  grantId: number,
-  now = new Date(),
-): Promise<void> {
+export async function tickGrant(deps: GrantDeps, github: GitHub, grantId: number): Promise<void> {
+  const now = deps.now();
   const grant = await deps.store.get(grantId);
   if (grant === null || !isGrantActive(grant, now)) return;
   await publishStatus(

@@ -3,7 +3,7 @@
  * and `/revoke`.
  */
 import { teamKey } from "../policy/evaluate.js";
-import { formatDuration } from "../policy/duration.js";
+import { formatDurationSetting } from "../policy/duration.js";
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
@@ -38,7 +38,7 @@ export function timeLeft(grant: RequestRecord, now: Date): string {
   if (ends === null) return "";
   const left = ends.getTime() - now.getTime();
   const until = ends.toISOString().replace(/\.\d+Z$/, "Z");
-  return left > 0 ? `${formatDuration(left)} left, until ${until}` : `ended at ${until}`;
+  return left > 0 ? `${formatDurationSetting(left)} left, until ${until}` : `ended at ${until}`;
 }
 
 /** Whether `login` may approve under the grant's rule (a member of one of its groups). */

@@ -9,10 +9,11 @@ import type { GitHub } from "../github/client.js";
 import { createApprovalCheck } from "../github/request-pr.js";
 import { fileAtRef, listPullFiles, pullRequestState } from "../github/execution.js";
 import { isOpen, OPEN_STATUSES } from "../lifecycle/states.js";
-import type { CheckCommand } from "./command-check.js";
-import { closeRequest } from "./close-request.js";
+import type { CheckCommand, CommandCheck } from "./command-check.js";
+import type { RequestRecord } from "../lifecycle/records.js";
+import { closeRequest } from "../lifecycle/close-request.js";
 import { reevaluate, type ReevaluateDeps } from "./reevaluate.js";
-import { commandFromFile } from "./request-files.js";
+import { commandFromFile } from "../render/request-pr-text.js";
 
 export async function onHeadMoved(
   deps: ReevaluateDeps & { checkCommand: CheckCommand },
@@ -34,49 +35,21 @@ export async function onHeadMoved(
   // command needs the resource's normal approval.
   const grantId = pusher.toLowerCase() === request.requester.toLowerCase() ? request.grantId : null;
 
-  // Countersign itself never pushes to a request branch after opening it, so a push by any
-  // bot or app (GitHub Actions, another app's token), or one no webhook reported, hides the
-  // person who made it: that person might be a reviewer, who would then approve their own
-  // SQL. End the request.
-  if (isBotLogin(pusher, pusherIsBot)) {
-    await deps.store.patch(request.id, { headSha, pushers, grantId });
+  const checked = await checkPushedFile(deps, github, request, headSha, pusher, pusherIsBot);
+  if ("rejected" in checked) {
+    await deps.store.patch(request.id, {
+      headSha,
+      pushers,
+      grantId,
+      ...(checked.check === undefined ? {} : { classification: checked.check }),
+    });
     await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: pusher,
-      detail: `${pusher} pushed to the request branch: a bot, an app or a push GitHub did not report, so the person behind it is unknown and no approval can be trusted. To change the command, the requester pushes it themselves or comments a new /run`,
+      detail: checked.rejected,
     });
     return;
   }
-
-  const files = await listPullFiles(github, repo, request.prNumber);
-  const strays = files.filter((file) => file !== request.filePath);
-  if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
-    await deps.store.patch(request.id, { headSha, pushers, grantId });
-    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
-      actor: pusher,
-      detail: `the pull request must change only ${request.filePath}; it changes ${files.join(", ")}`,
-    });
-    return;
-  }
-
-  const content = await fileAtRef(github, repo, request.filePath ?? "", headSha);
-  if (content === null) {
-    await deps.store.patch(request.id, { headSha, pushers, grantId });
-    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
-      actor: pusher,
-      detail: `the request file ${request.filePath} is gone or unreadable`,
-    });
-    return;
-  }
-  const command = commandFromFile(content);
-  const check = await deps.checkCommand(command, request.policy);
-  if (check.denied.length > 0) {
-    await deps.store.patch(request.id, { headSha, pushers, grantId, classification: check });
-    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
-      actor: pusher,
-      detail: `guardrails deny the edited command: ${check.denied.map((hit) => hit.rule).join(", ")}`,
-    });
-    return;
-  }
+  const { command, check } = checked;
 
   // Check runs belong to a commit: the new head gets its own (once: a retry reuses it).
   const checkRunId =
@@ -103,4 +76,48 @@ export async function onHeadMoved(
   await reevaluate(deps, github, request.id, [
     `${pusher} pushed ${headSha.slice(0, 7)}: approvals of earlier commits are stale, and ${pusher} can no longer approve.`,
   ]);
+}
+
+type PushedFile =
+  { command: string; check: CommandCheck } | { rejected: string; check?: CommandCheck };
+
+/** The pushed head as a request: its one file, readable, and allowed by the guardrails. */
+async function checkPushedFile(
+  deps: { checkCommand: CheckCommand },
+  github: GitHub,
+  request: RequestRecord,
+  headSha: string,
+  pusher: string,
+  pusherIsBot: boolean,
+): Promise<PushedFile> {
+  // Countersign itself never pushes to a request branch after opening it, so a push by any
+  // bot or app (GitHub Actions, another app's token), or one no webhook reported, hides the
+  // person who made it: that person might be a reviewer, who would then approve their own
+  // SQL. End the request.
+  if (isBotLogin(pusher, pusherIsBot)) {
+    return {
+      rejected: `${pusher} pushed to the request branch: a bot, an app or a push GitHub did not report, so the person behind it is unknown and no approval can be trusted. To change the command, the requester pushes it themselves or comments a new /run`,
+    };
+  }
+  const repo = { owner: request.owner, repo: request.repo };
+  const files = await listPullFiles(github, repo, request.prNumber as number);
+  const strays = files.filter((file) => file !== request.filePath);
+  if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
+    return {
+      rejected: `the pull request must change only ${request.filePath}; it changes ${files.join(", ")}`,
+    };
+  }
+  const content = await fileAtRef(github, repo, request.filePath ?? "", headSha);
+  if (content === null) {
+    return { rejected: `the request file ${request.filePath} is gone or unreadable` };
+  }
+  const command = commandFromFile(content);
+  const check = await deps.checkCommand(command, request.policy);
+  if (check.denied.length > 0) {
+    return {
+      rejected: `guardrails deny the edited command: ${check.denied.map((hit) => hit.rule).join(", ")}`,
+      check,
+    };
+  }
+  return { command, check };
 }

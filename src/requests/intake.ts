@@ -6,16 +6,16 @@
 import { parseRepositoryRules, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
 import { effectivePolicy } from "../policy/effective-policy.js";
 import { resourceFor, resourcesAvailableTo, type ServerConfig } from "../policy/server-config.js";
-import { formatDuration } from "../policy/duration.js";
+import { formatDurationSetting } from "../policy/duration.js";
 import { canRequest, type RepositoryPermission } from "../github/permissions.js";
 import { renderTemplate } from "../render/templates.js";
-import type { JobQueue } from "../store/jobs.js";
+import type { JobQueue, NewJob } from "../store/jobs.js";
 import type { RequestStore } from "../store/requests.js";
 import { replyJob, sourceKey, type RequestSource } from "./source.js";
 import type { CommandCheck, CheckCommand } from "./command-check.js";
 import type { ParsedCommand } from "../commands/parse.js";
 
-export const APP_ACTOR = "countersign";
+export { APP_ACTOR } from "../lifecycle/moves.js";
 
 export interface IntakeDeps {
   store: RequestStore;
@@ -162,7 +162,7 @@ function fromSource(source: RequestSource) {
   };
 }
 
-function openRequestJob(source: RequestSource, requestId: number, admitted: Admitted) {
+function openRequestJob(source: RequestSource, requestId: number, admitted: Admitted): NewJob {
   return {
     kind: "open_request",
     installationId: source.installationId,
@@ -259,8 +259,8 @@ export async function intakeGrant(
   if (jit.durationMs > resource.jit.maxDurationMs) {
     return refuse(deps, source, "jit_too_long", {
       resource: resource.name,
-      requested: formatDuration(jit.durationMs),
-      max: formatDuration(resource.jit.maxDurationMs),
+      requested: formatDurationSetting(jit.durationMs),
+      max: formatDurationSetting(resource.jit.maxDurationMs),
     });
   }
   const now = deps.now();
@@ -269,7 +269,7 @@ export async function intakeGrant(
       ...fromSource(source),
       kind: "grant",
       resource: resource.name,
-      command: `time-boxed access to ${resource.name} for ${formatDuration(jit.durationMs)}`,
+      command: `time-boxed access to ${resource.name} for ${formatDurationSetting(jit.durationMs)}`,
       reason: jit.reason,
       status: "pending",
       statusDetail: null,

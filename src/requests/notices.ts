@@ -3,7 +3,7 @@ import type { GitHub } from "../github/client.js";
 import { postComment } from "../github/comments.js";
 import { renderTemplate } from "../render/templates.js";
 import type { RequestStore } from "../store/requests.js";
-import { APP_ACTOR } from "./intake.js";
+import { APP_ACTOR } from "../lifecycle/moves.js";
 
 export async function postReply(
   github: GitHub,

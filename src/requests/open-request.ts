@@ -8,7 +8,7 @@ import { isOpen } from "../lifecycle/states.js";
 import type { ApprovalRule } from "../policy/config.js";
 import { evaluateApprovals } from "../policy/evaluate.js";
 import type { GitHub, RepoRef } from "../github/client.js";
-import { labelNodeId, teamNodeId, userNodeId } from "../github/node-ids.js";
+import type { NodeIds } from "../github/node-ids.js";
 import {
   addFile,
   announceRequest,
@@ -21,12 +21,11 @@ import { renderTemplate } from "../render/templates.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import { postComment } from "../github/comments.js";
 import { fileAtRef, pullRequestState } from "../github/execution.js";
-import { ruleOf } from "./approval-inputs.js";
-import { approveRequest } from "./approve.js";
+import { ruleOf } from "./evaluate-request.js";
 import { autoApprovalReason } from "./auto-approval.js";
 import { activeGrantOf } from "./grants.js";
-import { APP_ACTOR } from "./intake.js";
-import { statusView } from "./status-view.js";
+import { APP_ACTOR, approve, close } from "../lifecycle/moves.js";
+import { statusView, type StatusView } from "../render/status-view.js";
 import {
   checkSummary,
   requestBody,
@@ -34,13 +33,15 @@ import {
   requestFileContent,
   requestFilePath,
   requestTitle,
-} from "./request-files.js";
+} from "../render/request-pr-text.js";
 
 export const REQUEST_LABEL = "countersign";
 
 export interface OpenRequestDeps {
   store: RequestStore;
   log: { warn(object: object, message: string): void };
+  nodeIds: NodeIds;
+  now(): Date;
 }
 
 /** A branch named like ours held something else: the request is rejected, and says why. */
@@ -50,7 +51,7 @@ async function refuseBranch(
   request: RequestRecord,
   branch: string,
 ): Promise<void> {
-  const moved = await store.transition(request.id, "pending", "rejected", {
+  const moved = await close(store, request.id, ["pending"], "rejected", {
     actor: APP_ACTOR,
     detail: `branch ${branch} already existed with other content`,
   });
@@ -65,6 +66,7 @@ async function refuseBranch(
 
 /** Node ids of everyone the rule asks to review, never the requester. */
 async function reviewerIds(
+  nodeIds: NodeIds,
   github: GitHub,
   repo: RepoRef,
   rule: ApprovalRule,
@@ -75,16 +77,23 @@ async function reviewerIds(
   if (rule.mode === "none") return { teams, users };
   for (const group of rule.groups) {
     if (group.team) {
-      const id = await teamNodeId(github, group.team.org ?? repo.owner, group.team.slug);
+      const id = await nodeIds.teamNodeId(github, group.team.org ?? repo.owner, group.team.slug);
       if (id !== null && !teams.includes(id)) teams.push(id);
     }
     for (const login of group.users ?? []) {
       if (login.toLowerCase() === requester.toLowerCase()) continue;
-      const id = await userNodeId(github, login);
+      const id = await nodeIds.userNodeId(github, login);
       if (id !== null && !users.includes(id)) users.push(id);
     }
   }
   return { teams, users };
+}
+
+interface InitialStatus {
+  approvedNow: boolean;
+  autoApproval: string | null;
+  rule: ApprovalRule;
+  view: StatusView;
 }
 
 export async function openRequest(
@@ -99,49 +108,66 @@ export async function openRequest(
   // still finishes what is missing (the check run, the announcement).
   if (request === null || !isOpen(request.status)) return;
   const alreadyApproved = request.status === "approved";
-  const repo = { owner: request.owner, repo: request.repo };
-  const policy = request.policy;
-  const check = request.classification;
+  if (request.headSha === null) {
+    const pushed = await pushRequestFile(deps, github, request, baseBranch);
+    if (pushed === null) return;
+    request = pushed;
+  }
+  const initial = await initialStatus(deps, request, alreadyApproved);
+  request = await ensurePullRequest(deps, github, request, baseBranch, initial.view);
+  request = await ensureCheckRun(deps, github, request, initial.view);
+  await announce(deps, github, request, initial);
+  if (initial.approvedNow && !alreadyApproved) {
+    await approve(deps.store, request, initial.autoApproval ?? initial.view.progress, deps.now());
+  }
+}
+
+/** The request branch with its one file; null when a branch named like ours held another. */
+async function pushRequestFile(
+  deps: OpenRequestDeps,
+  github: GitHub,
+  request: RequestRecord,
+  baseBranch: string,
+): Promise<RequestRecord | null> {
+  const repo = repoOf(request);
   const branch = requestBranch(request.id);
   const filePath = requestFilePath(request);
-
-  if (request.headSha === null) {
-    const baseSha = await branchHeadSha(github, repo, baseBranch);
-    const content = requestFileContent(request);
-    const created = await createBranch(github, repo, branch, baseSha);
-    const headSha = await addFile(github, repo, {
-      branch,
-      path: filePath,
-      content,
-      // "request 12", not "#12": GitHub would link a commit message's #12 to issue 12.
-      message: requestTitle(request),
-    });
-    // The branch existed (a retry, or someone made it in advance): its file must be ours,
-    // byte for byte, or reviewers would approve one text while another one runs.
-    if (!created && (await fileAtRef(github, repo, filePath, headSha)) !== content) {
-      await refuseBranch(deps.store, github, request, branch);
-      return;
-    }
-    request = await deps.store.patch(request.id, {
-      branch,
-      filePath,
-      headSha,
-      baseBranch,
-    });
+  const baseSha = await branchHeadSha(github, repo, baseBranch);
+  const content = requestFileContent(request);
+  const created = await createBranch(github, repo, branch, baseSha);
+  const headSha = await addFile(github, repo, {
+    branch,
+    path: filePath,
+    content,
+    // "request 12", not "#12": GitHub would link a commit message's #12 to issue 12.
+    message: requestTitle(request),
+  });
+  // The branch existed (a retry, or someone made it in advance): its file must be ours,
+  // byte for byte, or reviewers would approve one text while another one runs.
+  if (!created && (await fileAtRef(github, repo, filePath, headSha)) !== content) {
+    await refuseBranch(deps.store, github, request, branch);
+    return null;
   }
-  const headSha = request.headSha as string;
+  return deps.store.patch(request.id, { branch, filePath, headSha, baseBranch });
+}
 
+/** What the request shows when it opens: approved at once (no review needed) or waiting. */
+async function initialStatus(
+  deps: OpenRequestDeps,
+  request: RequestRecord,
+  alreadyApproved: boolean,
+): Promise<InitialStatus> {
   const autoApproval = autoApprovalReason(
     request.kind,
-    policy,
-    check,
-    await activeGrantOf(deps.store, request, new Date()),
+    request.policy,
+    request.classification,
+    await activeGrantOf(deps.store, request, deps.now()),
   );
   const rule = ruleOf(request);
   const evaluation = evaluateApprovals({
     rule,
     reviews: [],
-    headSha,
+    headSha: request.headSha as string,
     requester: request.requester,
     pushers: [],
     defaultOrg: request.owner,
@@ -149,52 +175,73 @@ export async function openRequest(
   });
   // approvals: none (for a grant: jit approvals none) approves without any review.
   const approvedNow = alreadyApproved || autoApproval !== null || evaluation.status === "approved";
-  const status = statusView({
+  const view = statusView({
     status: approvedNow ? "approved" : "pending",
     evaluation: autoApproval || alreadyApproved ? null : evaluation,
     autoApproval,
   });
+  return { approvedNow, autoApproval, rule, view };
+}
 
-  let prNodeId = request.prNodeId;
-  // The URL GitHub gave (github.com or an Enterprise host), kept from the attempt that
-  // opened the PR; a PR opened by an older version without it is asked for it.
-  let prUrl = request.prUrl ?? "";
-  if (request.prNumber !== null && prUrl === "") {
-    prUrl = (await pullRequestState(github, repo, request.prNumber)).url;
+/** Opens the PR unless an earlier attempt did; keeps its number, node id and URL. */
+async function ensurePullRequest(
+  deps: OpenRequestDeps,
+  github: GitHub,
+  request: RequestRecord,
+  baseBranch: string,
+  view: StatusView,
+): Promise<RequestRecord> {
+  if (request.prNumber !== null) {
+    if (request.prUrl !== null && request.prUrl !== "") return request;
+    // The URL GitHub gave (github.com or an Enterprise host); a PR opened by an older
+    // version without it is asked for it.
+    const url = (await pullRequestState(github, repoOf(request), request.prNumber)).url;
+    return { ...request, prUrl: url };
   }
-  if (request.prNumber === null) {
-    const pull = await openPullRequest(github, repo, {
-      head: branch,
-      base: baseBranch,
-      title: requestTitle(request),
-      body: requestBody(request, policy, check, status),
-    });
-    prNodeId = pull.nodeId;
-    prUrl = pull.url;
-    request = await deps.store.patch(request.id, {
-      prNumber: pull.number,
-      prNodeId: pull.nodeId,
-      prUrl: pull.url,
-    });
-  }
+  const pull = await openPullRequest(github, repoOf(request), {
+    head: requestBranch(request.id),
+    base: baseBranch,
+    title: requestTitle(request),
+    body: requestBody(request, request.policy, request.classification, view),
+  });
+  return deps.store.patch(request.id, {
+    prNumber: pull.number,
+    prNodeId: pull.nodeId,
+    prUrl: pull.url,
+  });
+}
 
-  if (request.checkRunId === null) {
-    const checkRunId = await createApprovalCheck(github, repo, headSha, {
-      title: status.headline,
-      summary: checkSummary(check, status),
-    });
-    request = await deps.store.patch(request.id, { checkRunId });
-  }
+async function ensureCheckRun(
+  deps: OpenRequestDeps,
+  github: GitHub,
+  request: RequestRecord,
+  view: StatusView,
+): Promise<RequestRecord> {
+  if (request.checkRunId !== null) return request;
+  const checkRunId = await createApprovalCheck(github, repoOf(request), request.headSha as string, {
+    title: view.headline,
+    summary: checkSummary(request.classification, view),
+  });
+  return deps.store.patch(request.id, { checkRunId });
+}
 
-  const reviewers = approvedNow
+/** Review requests, labels, the link on the source thread and the 👀, in one request. */
+async function announce(
+  deps: OpenRequestDeps,
+  github: GitHub,
+  request: RequestRecord,
+  initial: InitialStatus,
+): Promise<void> {
+  const repo = repoOf(request);
+  const reviewers = initial.approvedNow
     ? { teams: [], users: [] }
-    : await reviewerIds(github, repo, rule, request.requester);
+    : await reviewerIds(deps.nodeIds, github, repo, initial.rule, request.requester);
   const labels = [
-    await labelNodeId(github, repo, REQUEST_LABEL),
-    await labelNodeId(github, repo, `${REQUEST_LABEL}:${request.resource}`),
+    await deps.nodeIds.labelNodeId(github, repo, REQUEST_LABEL),
+    await deps.nodeIds.labelNodeId(github, repo, `${REQUEST_LABEL}:${request.resource}`),
   ];
   const failures = await announceRequest(github, {
-    pullRequestId: prNodeId as string,
+    pullRequestId: request.prNodeId as string,
     teamIds: reviewers.teams,
     userIds: reviewers.users,
     labelIds: labels,
@@ -202,9 +249,9 @@ export async function openRequest(
     linkBody: renderTemplate("intake-linked", {
       id: request.id,
       resource: request.resource,
-      prUrl,
-      mode: approvedNow ? "none" : rule.mode,
-      progress: status.progress,
+      prUrl: request.prUrl ?? "",
+      mode: initial.approvedNow ? "none" : initial.rule.mode,
+      progress: initial.view.progress,
     }),
     reactionSubjectId: (request.sourceCommentNodeId ?? request.sourceNodeId) as string,
   });
@@ -216,14 +263,6 @@ export async function openRequest(
       `announcement partly failed: ${failures.join("; ")}`,
     );
   }
-
-  if (approvedNow && !alreadyApproved) {
-    await approveRequest(
-      deps.store,
-      request,
-      "pending",
-      autoApproval ?? status.progress,
-      new Date(),
-    );
-  }
 }
+
+const repoOf = (request: RequestRecord): RepoRef => ({ owner: request.owner, repo: request.repo });

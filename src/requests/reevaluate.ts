@@ -2,24 +2,24 @@
  * Re-evaluation (DESIGN §1.3): after a review, a push, a membership change. Moves the
  * request by compare-and-set (pending ⇄ approved, → rejected) and shows the result.
  */
-import { formatDuration } from "../policy/duration.js";
+import { formatDurationSetting } from "../policy/duration.js";
 import type { GitHub } from "../github/client.js";
 import type { RequestStore, StoredReview } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
-import { evaluateRequest } from "./approval-inputs.js";
-import { approveRequest } from "./approve.js";
+import { evaluateRequest } from "./evaluate-request.js";
+import { approve, unapprove } from "../lifecycle/moves.js";
 import { autoApprovalReason } from "./auto-approval.js";
 import { activeGrantOf, timeLeft } from "./grants.js";
-import { closeRequest } from "./close-request.js";
-import { endGrant } from "./grant-lifecycle.js";
-import { APP_ACTOR } from "./intake.js";
-import { isOpen, OPEN_STATUSES, type RequestStatus } from "../lifecycle/states.js";
-import { publishStatus } from "./publish-status.js";
-import { statusView } from "./status-view.js";
+import { endOpenRequest } from "./end-request.js";
+import { APP_ACTOR } from "../lifecycle/moves.js";
+import { isOpen, type RequestStatus } from "../lifecycle/states.js";
+import { publishStatus } from "../lifecycle/publish-status.js";
+import { statusView } from "../render/status-view.js";
 
 export interface ReevaluateDeps {
   store: RequestStore;
   teams: TeamCache;
+  now(): Date;
 }
 
 export async function reevaluate(
@@ -38,7 +38,7 @@ export async function reevaluate(
     request,
     { fresh: false, review },
   );
-  const now = new Date();
+  const now = deps.now();
   const autoApproval = autoApprovalReason(
     request.kind,
     policy,
@@ -48,22 +48,11 @@ export async function reevaluate(
   const target: RequestStatus =
     evaluation.status === "rejected" ? "rejected" : autoApproval ? "approved" : evaluation.status;
 
-  if (target === "rejected" && request.kind === "grant" && request.status === "approved") {
-    // A "no" on an active grant ends it as a grant: merged with its trailers.
-    const by = evaluation.rejections.map((rejection) => rejection.login).join(", ");
-    await endGrant(deps, github, request.id, {
-      to: "rejected",
-      actor: evaluation.rejections[0]?.login ?? APP_ACTOR,
-      ended: `changes requested by ${by}`,
-    });
-    return;
-  }
   if (target === "rejected") {
-    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
+    const by = evaluation.rejections.map((rejection) => rejection.login).join(", ");
+    await endOpenRequest(deps, github, request.id, "rejected", {
       actor: evaluation.rejections[0]?.login ?? APP_ACTOR,
-      detail: evaluation.rejections
-        .map((rejection) => `changes requested by ${rejection.login}`)
-        .join("; "),
+      detail: `changes requested by ${by}`,
       evaluation,
     });
     return;
@@ -71,11 +60,8 @@ export async function reevaluate(
   if (target !== request.status) {
     const moved =
       target === "approved"
-        ? await approveRequest(deps.store, request, request.status, autoApproval ?? undefined, now)
-        : await deps.store.transition(request.id, request.status, target, {
-            actor: APP_ACTOR,
-            detail: autoApproval ?? undefined,
-          });
+        ? await approve(deps.store, request, autoApproval ?? undefined, now)
+        : await unapprove(deps.store, request.id);
     // Someone else moved it first (a worker claimed it, a /cancel): their update wins.
     if (!moved.ok) return;
     request = moved.request;
@@ -89,7 +75,7 @@ export async function reevaluate(
       evaluation,
       autoApproval,
       notes,
-      timeout: formatDuration(policy.timeoutMs),
+      timeout: formatDurationSetting(policy.timeoutMs),
       grantWindow: request.kind === "grant" ? timeLeft(request, now) : undefined,
     }),
   );

@@ -1,4 +1,5 @@
 /** Where a request came from, as the handlers extract it from a webhook payload. */
+import type { NewJob } from "../store/jobs.js";
 import type { SourceType } from "../store/requests.js";
 
 export interface RequestSource {
@@ -31,7 +32,7 @@ export function sourceKey(source: RequestSource): string {
  * A comment answering the thread a command came from, as a queued `reply` job. The dedupe
  * key makes a redelivered webhook answer once.
  */
-export function replyJob(source: RequestSource, dedupeKey: string, body: string) {
+export function replyJob(source: RequestSource, dedupeKey: string, body: string): NewJob {
   return {
     kind: "reply",
     installationId: source.installationId,

@@ -18,9 +18,9 @@ import { DEFAULT_REFRESH_MS, sweepPendingRequests } from "../requests/refresh.js
 import { reconcileDeliveries } from "../requests/redeliver.js";
 import { ReconcilerState } from "../store/reconciler-state.js";
 import { randomUUID } from "node:crypto";
-import { createServices } from "./services.js";
-import { JobRunner } from "../worker/job-runner.js";
-import { jobHandlers } from "../worker/jobs.js";
+import { createServices } from "../requests/services.js";
+import { JobRunner } from "../jobs/runner.js";
+import { jobHandlers } from "../jobs/handlers.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import type { GitHub } from "../github/client.js";
 import { loadServerConfig } from "./server-config-file.js";

@@ -12,7 +12,7 @@ import { createProbot } from "probot";
 import type { GitHub } from "../github/client.js";
 import { openDatabase } from "../store/database.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
-import { createServices } from "./services.js";
+import { createServices } from "../requests/services.js";
 import { loadServerConfig } from "./server-config-file.js";
 import { drainOnSignals } from "./shutdown.js";
 

@@ -5,23 +5,23 @@
  * protocol of their own; a claim is a lease, so a crashed replica's job is picked up again.
  */
 import type { Knex } from "knex";
+import { checkJob, type AnyJobSpec } from "./job-kinds.js";
 
-export interface NewJob {
-  kind: string;
+export type NewJob = AnyJobSpec & {
   installationId: number;
   requestId?: number | null;
-  payload: object;
   /** Unique: enqueueing the same key twice keeps the first job (idempotent webhooks). */
   dedupeKey?: string;
   runAfter?: Date;
-}
+};
 
+/** A claimed job as stored; `checkJob` (job-kinds.ts) turns it into a typed one. */
 export interface Job {
   id: number;
   kind: string;
   installationId: number;
   requestId: number | null;
-  payload: Record<string, unknown>;
+  payload: unknown;
   attempts: number;
 }
 
@@ -33,7 +33,7 @@ function fromRow(row: Row): Job {
     kind: String(row.kind),
     installationId: Number(row.installation_id),
     requestId: row.request_id === null ? null : Number(row.request_id),
-    payload: JSON.parse(String(row.payload)) as Record<string, unknown>,
+    payload: JSON.parse(String(row.payload)) as unknown,
     attempts: Number(row.attempts),
   };
 }
@@ -43,6 +43,8 @@ export class JobQueue {
 
   /** Returns false when a job with the same dedupe key already exists. */
   async enqueue(job: NewJob, trx: Knex = this.knex): Promise<boolean> {
+    // A payload that does not fit its kind is a bug here, not a job to fail later.
+    checkJob(job.kind, job.payload);
     const inserted = await trx("jobs")
       .insert({
         kind: job.kind,

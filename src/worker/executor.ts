@@ -20,11 +20,12 @@ import type { RequestStore } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 import {
   DEFAULT_LIMITS,
-  executeRequest,
   type ExecutionEnd,
   type ExecutionLimits,
   type Logger,
-} from "./execute-request.js";
+} from "./execution-context.js";
+import { executeRequest } from "./execute-request.js";
+import { claim } from "../lifecycle/moves.js";
 import { sweepExpiredLeases } from "./lease-sweeper.js";
 
 export interface ExecutorDeps {
@@ -98,14 +99,8 @@ export class Executor {
   async claim(): Promise<number | null> {
     for (const id of await this.deps.store.findClaimable(10)) {
       if (this.inFlight.has(id)) continue;
-      const claimed = await this.deps.store.transition(id, "approved", "running", {
-        actor: this.workerId,
-        detail: `claimed by ${this.workerId}`,
-        patch: {
-          leaseOwner: this.workerId,
-          leaseExpiresAt: new Date(Date.now() + this.leaseMs),
-        },
-      });
+      const now = this.deps.now?.() ?? new Date();
+      const claimed = await claim(this.deps.store, id, this.workerId, this.leaseMs, now);
       if (claimed.ok) {
         // The lease by the database's clock from now on (one clock for every worker).
         await this.deps.store.renewLease(id, this.workerId, this.leaseMs);

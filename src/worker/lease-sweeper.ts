@@ -7,15 +7,13 @@
  * lease), nothing ran: the claim is given back and the next claim re-checks from scratch.
  */
 import type { GitHub } from "../github/client.js";
+import { declareUnknown, release } from "../lifecycle/moves.js";
+import { finishedStatusView, publishOutcome } from "../lifecycle/outcome.js";
+import type { ResultSummary } from "../lifecycle/records.js";
 import { renderTemplate } from "../render/templates.js";
-import { APP_ACTOR } from "../requests/intake.js";
+import { APP_ACTOR } from "../lifecycle/moves.js";
 import type { RequestStore } from "../store/requests.js";
-import {
-  publishOutcome,
-  releaseClaim,
-  type Logger,
-  type ResultSummary,
-} from "./execute-request.js";
+import type { Logger } from "./execution-context.js";
 
 export interface SweepDeps {
   store: RequestStore;
@@ -32,7 +30,7 @@ export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<n
     const summary = request.result;
     if (summary?.phase !== "executing") {
       if (
-        await releaseClaim(deps.store, request.id, "its worker stopped during the re-check", {
+        await release(deps.store, request.id, "its worker stopped during the re-check", {
           leaseExpired: true,
         })
       ) {
@@ -41,17 +39,12 @@ export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<n
       }
       continue;
     }
-    const result = await deps.store.transition(request.id, "running", "unknown", {
-      actor: APP_ACTOR,
-      detail: `lease expired while running: ${LOST_WORKER}; the command may or may not have run`,
-      patch: {
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        result: { ...summary, phase: "finished", status: "unknown" } satisfies ResultSummary,
-      },
-      // Same compare-and-set as the claim: a lease renewed a moment ago is not taken away.
-      guard: { leaseExpired: true },
-    });
+    const result = await declareUnknown(
+      deps.store,
+      request.id,
+      `lease expired while running: ${LOST_WORKER}; the command may or may not have run`,
+      { ...summary, phase: "finished", status: "unknown" } satisfies ResultSummary,
+    );
     if (!result.ok) continue;
     moved += 1;
     deps.log.error(
@@ -71,16 +64,9 @@ export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<n
           why: LOST_WORKER,
         }),
         linkSummary: "its worker stopped while the command ran, so it may or may not have run",
-        statusView: {
-          headline: "Outcome unknown: check the database",
-          progress:
-            basis.approvedBy.length > 0
-              ? `approved by ${basis.approvedBy.join(", ")}`
-              : (basis.note ?? ""),
-          reasons: [
-            `The command may or may not have run: ${LOST_WORKER}. Countersign will not run it again.`,
-          ],
-        },
+        statusView: finishedStatusView("unknown", "outcome unknown", basis, [
+          `The command may or may not have run: ${LOST_WORKER}. Countersign will not run it again.`,
+        ]),
         audit: { status: "unknown", why: LOST_WORKER },
         basis,
         headSha: summary.headSha,

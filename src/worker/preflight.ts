@@ -4,9 +4,9 @@
  * `pending` when approvals could still make it runnable, `rejected` when nothing can.
  */
 import type { ResourcePolicy } from "../policy/config.js";
-import type { Evaluation } from "../policy/evaluate.js";
+import { isBotLogin, type Evaluation } from "../policy/evaluate.js";
 import { formatProgress } from "../policy/progress.js";
-import type { CommandCheck } from "../requests/command-check.js";
+import type { CommandCheck } from "../lifecycle/records.js";
 import type { RequestRecord } from "../store/requests.js";
 import { approverLabels } from "../render/commit-message.js";
 
@@ -142,7 +142,8 @@ export function othersPushed(pushers: readonly string[], requester: string): boo
   return pushers.some(
     (login) =>
       login.toLowerCase() !== requester.toLowerCase() &&
-      !login.endsWith("[bot]") &&
+      !isBotLogin(login) &&
+      // GitHub's committer for commits made in its web editor, not a pusher of its own.
       login !== "web-flow",
   );
 }

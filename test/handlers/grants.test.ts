@@ -107,7 +107,7 @@ describe("grant requests", () => {
     });
     // Its open_request job is the one intake tests cover; here only the file matters.
     const { requestFileContent, requestFilePath, requestTitle } =
-      await import("../../src/requests/request-files.js");
+      await import("../../src/render/request-pr-text.js");
     if (grant === null) throw new Error("no grant");
     expect(requestFilePath(grant)).toMatch(/^grants\/prod-db\/\d{4}\/\d{2}\/1\.yml$/);
     expect(requestTitle(grant)).toBe("countersign: JIT 30m on prod-db for alice (grant 1)");

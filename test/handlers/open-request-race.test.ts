@@ -5,6 +5,7 @@
  * request, and must not approve it a second time.
  */
 import nock from "nock";
+import { NodeIds } from "../../src/github/node-ids.js";
 import { openRequest } from "../../src/requests/open-request.js";
 import type { GitHub } from "../../src/github/client.js";
 import { handlerSuite } from "../helpers/suite.js";
@@ -36,7 +37,12 @@ test("a retry after an approval creates the missing check run, once, as approved
   );
 
   const github = (await suite.harness.probot.auth(2)) as GitHub;
-  await openRequest({ store: suite.harness.store, log: silent }, github, seeded.id, "main");
+  await openRequest(
+    { store: suite.harness.store, log: silent, nodeIds: new NodeIds(), now: () => new Date() },
+    github,
+    seeded.id,
+    "main",
+  );
 
   expect(check).toMatchObject({
     name: "countersign/approval",
@@ -53,6 +59,11 @@ test("a cancelled request is left alone", async () => {
   const seeded = await seedOpenRequest(suite.harness.services);
   await suite.harness.store.transition(seeded.id, "pending", "cancelled", { actor: "alice" });
   const github = (await suite.harness.probot.auth(2)) as GitHub;
-  await openRequest({ store: suite.harness.store, log: silent }, github, seeded.id, "main");
+  await openRequest(
+    { store: suite.harness.store, log: silent, nodeIds: new NodeIds(), now: () => new Date() },
+    github,
+    seeded.id,
+    "main",
+  );
   expect(suite.recorder.writes()).toEqual([]);
 });

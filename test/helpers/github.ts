@@ -7,15 +7,14 @@ import { generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type WebhookObserver } from "../../src/app.js";
 import type { GitHub } from "../../src/github/client.js";
-import { clearNodeIdCaches } from "../../src/github/node-ids.js";
-import { createServices, type Services } from "../../src/server/services.js";
+import { createServices, type Services } from "../../src/requests/services.js";
 import type { Database } from "../../src/store/database.js";
 import type { JobQueue } from "../../src/store/jobs.js";
 import type { RequestStore } from "../../src/store/requests.js";
-import { JobRunner } from "../../src/worker/job-runner.js";
+import { JobRunner } from "../../src/jobs/runner.js";
 import type { ServerConfig } from "../../src/policy/server-config.js";
 import { openServerConfig } from "./server-floor.js";
-import { jobHandlers } from "../../src/worker/jobs.js";
+import { jobHandlers } from "../../src/jobs/handlers.js";
 
 export const API = "https://api.github.com";
 export const INSTALLATION_ID = 2;
@@ -48,7 +47,6 @@ export function createHarness(
   server: ServerConfig = openServerConfig(),
   observer?: WebhookObserver,
 ): Harness {
-  clearNodeIdCaches();
   const probot = new Probot({
     appId: 123,
     privateKey,

@@ -3,7 +3,7 @@
  * check run 9001 on head111), so tests of later stages start from there.
  */
 import { parseConfig, type ResourcePolicy } from "../../src/policy/config.js";
-import type { Services } from "../../src/server/services.js";
+import type { Services } from "../../src/requests/services.js";
 import type { RequestRecord } from "../../src/store/requests.js";
 import { OWNER, REPO, REPO_ID } from "./payloads.js";
 import { INSTALLATION_ID } from "./github.js";

@@ -1,5 +1,5 @@
 import { parseConfig, resourceUrlVariable, DEFAULT_DENY } from "../../src/policy/config.js";
-import { parseDuration, formatDuration } from "../../src/policy/duration.js";
+import { parseDuration, formatDurationSetting } from "../../src/policy/duration.js";
 
 /** The example of DESIGN §1.3, as js-yaml/`context.config` hands it over. */
 const DESIGN_EXAMPLE = {
@@ -226,9 +226,9 @@ describe("durations and environment names", () => {
   });
 
   test("formats durations shortest-first", () => {
-    expect(formatDuration(5_400_000)).toBe("1h30m");
-    expect(formatDuration(45_000)).toBe("45s");
-    expect(formatDuration(0)).toBe("0s");
+    expect(formatDurationSetting(5_400_000)).toBe("1h30m");
+    expect(formatDurationSetting(45_000)).toBe("45s");
+    expect(formatDurationSetting(0)).toBe("0s");
   });
 
   test("a resource's URL variable", () => {

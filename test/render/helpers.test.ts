@@ -1,7 +1,7 @@
 import Handlebars from "handlebars";
 import {
   formatCount,
-  formatDuration,
+  formatElapsed,
   formatNumber,
   registerHelpers,
 } from "../../src/render/helpers.js";
@@ -80,8 +80,8 @@ describe("formatting", () => {
     [125_000, "2 min 5 s"],
     [3_720_000, "1 h 2 min"],
     [-1, "unknown time"],
-  ])("formatDuration(%p) = %p", (ms, expected) => {
-    expect(formatDuration(ms)).toBe(expected);
+  ])("formatElapsed(%p) = %p", (ms, expected) => {
+    expect(formatElapsed(ms)).toBe(expected);
   });
 
   test("formatCount", () => {

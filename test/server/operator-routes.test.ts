@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { operatorRoutes, STUCK_QUEUE_SECONDS } from "../../src/server/health.js";
 import { Metrics } from "../../src/server/metrics.js";
-import { createServices } from "../../src/server/services.js";
+import { createServices } from "../../src/requests/services.js";
 import { openDatabase, type Database } from "../../src/store/database.js";
 import {
   API,

@@ -1,7 +1,7 @@
 import { RequestStore, type NewRequest } from "../../src/store/requests.js";
 import type { CommandCheck } from "../../src/lifecycle/records.js";
 import type { ResourcePolicy } from "../../src/policy/config.js";
-import { JobQueue } from "../../src/store/jobs.js";
+import { JobQueue, type NewJob } from "../../src/store/jobs.js";
 import type { Database } from "../../src/store/database.js";
 import { testDatabases } from "../helpers/databases.js";
 
@@ -216,18 +216,18 @@ describe.each(testDatabases())("job queue on $name", ({ open }) => {
 
   test("a dedupe key makes enqueueing idempotent", async () => {
     expect(
-      await jobs.enqueue({ kind: "open", installationId: 1, payload: {}, dedupeKey: "k" }),
+      await jobs.enqueue({ kind: "expire", installationId: 1, payload: {}, dedupeKey: "k" }),
     ).toBe(true);
     expect(
-      await jobs.enqueue({ kind: "open", installationId: 1, payload: {}, dedupeKey: "k" }),
+      await jobs.enqueue({ kind: "expire", installationId: 1, payload: {}, dedupeKey: "k" }),
     ).toBe(false);
     expect(await jobs.pendingCount()).toBe(1);
   });
 
   test("a claimed job is leased: nobody else gets it until the lease runs out", async () => {
-    await jobs.enqueue({ kind: "open", installationId: 1, payload: { n: 1 } });
+    await jobs.enqueue({ kind: "source_edited", installationId: 1, payload: { editor: "n1" } });
     const first = await jobs.claim("w1", 60_000);
-    expect(first).toMatchObject({ kind: "open", payload: { n: 1 }, attempts: 1 });
+    expect(first).toMatchObject({ kind: "source_edited", payload: { editor: "n1" }, attempts: 1 });
     expect(await jobs.claim("w2", 60_000)).toBeNull();
     const later = new Date(Date.now() + 61_000);
     expect(await jobs.claim("w2", 60_000, later)).toMatchObject({ id: first?.id, attempts: 2 });
@@ -235,7 +235,11 @@ describe.each(testDatabases())("job queue on $name", ({ open }) => {
 
   test("concurrent claims never hand one job to two workers", async () => {
     for (let n = 0; n < 5; n += 1)
-      await jobs.enqueue({ kind: "k", installationId: 1, payload: { n } });
+      await jobs.enqueue({
+        kind: "source_edited",
+        installationId: 1,
+        payload: { editor: `n${n}` },
+      });
     const claims = await Promise.all(
       Array.from({ length: 8 }, (_, index) => jobs.claim(`w${index}`, 60_000)),
     );
@@ -245,7 +249,7 @@ describe.each(testDatabases())("job queue on $name", ({ open }) => {
   });
 
   test("failures retry later or give up with the error kept", async () => {
-    await jobs.enqueue({ kind: "k", installationId: 1, payload: {} });
+    await jobs.enqueue({ kind: "expire", installationId: 1, payload: {} });
     const job = await jobs.claim("w", 60_000);
     if (job === null) throw new Error("expected a job");
     await jobs.fail(job.id, "boom", 60_000);
@@ -254,6 +258,18 @@ describe.each(testDatabases())("job queue on $name", ({ open }) => {
     expect(retried?.id).toBe(job.id);
     await jobs.fail(job.id, "boom again", null);
     expect(await jobs.pendingCount()).toBe(0);
-    expect(await jobs.failedJobs()).toEqual([{ kind: "k", lastError: "boom again" }]);
+    expect(await jobs.failedJobs()).toEqual([{ kind: "expire", lastError: "boom again" }]);
+  });
+
+  test("a payload that does not fit its kind is refused when queued", async () => {
+    const unfit = { kind: "cancel", installationId: 1, payload: { actor: 7 } } as unknown as NewJob;
+    await expect(jobs.enqueue(unfit)).rejects.toThrow(/job cancel: payload does not fit/);
+    const unknown = {
+      kind: "drop_everything",
+      installationId: 1,
+      payload: {},
+    } as unknown as NewJob;
+    await expect(jobs.enqueue(unknown)).rejects.toThrow(/unknown job kind drop_everything/);
+    expect(await jobs.pendingCount()).toBe(0);
   });
 });

@@ -1,0 +1,226 @@
+/**
+ * What a finished command publishes (succeeded, failed, unknown): the result comment on the
+ * PR and a link on the source thread (one GraphQL request), the completed check run and PR
+ * status, and the squash merge with the audit trailers. Each step is attempted even if an
+ * earlier one failed; failures are logged and kept as events. Publishing never changes the
+ * recorded outcome: a refused merge is explained on the PR and kept in `request_events`.
+ */
+import type { GitHub, RepoRef } from "../github/client.js";
+import { postComment } from "../github/comments.js";
+import { mergeRequest, postResultComments } from "../github/execution.js";
+import { auditCommit, type AuditResult } from "../render/commit-message.js";
+import { MAX_COMMENT_LENGTH, renderResultComment, type ResultView } from "../render/result.js";
+import type { StatusView } from "../render/status-view.js";
+import { renderTemplate } from "../render/templates.js";
+import type { RequestStore } from "../store/requests.js";
+import { APP_ACTOR, type FinishedStatus } from "./moves.js";
+import { publishStatus } from "./publish-status.js";
+import type { RequestRecord } from "./records.js";
+
+interface Logger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+/** Who or what approved the command, as the audit trailer and the status say it. */
+export interface ApprovalShown {
+  approvedBy: string[];
+  note: string | null;
+}
+
+export interface PublishInput {
+  request: RequestRecord;
+  status: FinishedStatus;
+  /** The result comment (already rendered and scrubbed). */
+  body: string;
+  linkSummary: string;
+  statusView: StatusView;
+  audit: AuditResult;
+  basis: ApprovalShown;
+  headSha: string;
+  prUrl: string;
+}
+
+export interface Published {
+  commentUrl: string | null;
+  mergeSha: string | null;
+}
+
+type Problem = (step: string, error: unknown) => Promise<void>;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function publishOutcome(
+  deps: { store: RequestStore; log: Logger },
+  github: GitHub,
+  input: PublishInput,
+): Promise<Published> {
+  const { request } = input;
+  const problem: Problem = async (step, error) => {
+    const message = errorText(error).slice(0, 500);
+    deps.log.warn({ requestId: request.id, step, err: message }, "publishing the outcome failed");
+    await deps.store.note(request.id, APP_ACTOR, `${step} failed: ${message}`);
+  };
+  const commentUrl = await postOutcomeComments(github, input, problem);
+  try {
+    await publishStatus(deps.store, github, request, input.statusView, {
+      conclusion:
+        input.status === "succeeded"
+          ? "success"
+          : input.status === "failed"
+            ? "failure"
+            : "neutral",
+    });
+  } catch (error) {
+    await problem("status", error);
+  }
+  const mergeSha = await mergeAuditCommit(deps, github, input, problem);
+  return { commentUrl, mergeSha };
+}
+
+/** The result comment, and a link to it on the thread that held the /run (unless the PR). */
+async function postOutcomeComments(
+  github: GitHub,
+  input: PublishInput,
+  problem: Problem,
+): Promise<string | null> {
+  const { request } = input;
+  const prNumber = request.prNumber as number;
+  try {
+    const linkThread =
+      request.sourceType === "pull_request" && request.sourceNumber === prNumber
+        ? null
+        : request.sourceNodeId;
+    const linkBody = renderTemplate("execution-link", {
+      id: request.id,
+      resource: request.resource,
+      status: input.status,
+      summary: input.linkSummary,
+      prUrl: input.prUrl,
+    });
+    if (request.prNodeId === null) {
+      return (await postComment(github, repoOf(request), prNumber, input.body)).url;
+    }
+    const posted = await postResultComments(github, {
+      pullRequestId: request.prNodeId,
+      body: input.body,
+      sourceThreadId: linkThread,
+      linkBody,
+    });
+    if (posted.failures.length > 0) await problem("comments", posted.failures.join("; "));
+    return posted.resultUrl;
+  } catch (error) {
+    await problem("result comment", error);
+    return null;
+  }
+}
+
+/** The squash merge with the audit trailers; a refusal is explained on the PR. */
+async function mergeAuditCommit(
+  deps: { store: RequestStore; log: Logger },
+  github: GitHub,
+  input: PublishInput,
+  problem: Problem,
+): Promise<string | null> {
+  const { request } = input;
+  const prNumber = request.prNumber as number;
+  const commit = auditCommit({
+    requestId: request.id,
+    resource: request.resource,
+    requester: request.requester,
+    approvedBy: input.basis.approvedBy,
+    approvalNote: input.basis.note,
+    grantId: request.grantId,
+    filePath: request.filePath ?? "",
+    sourceUrl: request.sourceUrl,
+    result: input.audit,
+  });
+  try {
+    const merged = await mergeRequest(github, repoOf(request), prNumber, {
+      sha: input.headSha,
+      title: commit.title,
+      message: commit.message,
+    });
+    if (merged.merged) {
+      deps.log.info({ requestId: request.id, mergeSha: merged.sha }, "audit commit merged");
+      return merged.sha;
+    }
+    deps.log.warn(
+      { requestId: request.id, httpStatus: merged.status },
+      "GitHub refused the audit merge",
+    );
+    await deps.store.note(
+      request.id,
+      APP_ACTOR,
+      `audit merge refused (HTTP ${merged.status}): ${merged.message}`,
+    );
+    await postComment(
+      github,
+      repoOf(request),
+      prNumber,
+      renderTemplate("merge-refused", {
+        id: request.id,
+        status: input.status,
+        httpStatus: merged.status,
+        message: merged.message,
+        commit: `${commit.title}\n\n${commit.message}`,
+      }),
+    );
+  } catch (error) {
+    await problem("audit merge", error);
+  }
+  return null;
+}
+
+const repoOf = (request: RequestRecord): RepoRef => ({ owner: request.owner, repo: request.repo });
+
+/** `1 row affected` / `2 rows affected, rolled back (CODE)`: check title and source link. */
+export function outcomeLine(
+  status: FinishedStatus,
+  outcome: { affectedRows: number; rolledBack: boolean; error?: { code?: string | null } } | null,
+): string {
+  if (outcome === null || status === "unknown") return "outcome unknown";
+  const rows = `${outcome.affectedRows} ${outcome.affectedRows === 1 ? "row" : "rows"} affected`;
+  const rolled = outcome.rolledBack && status === "failed" ? ", rolled back" : "";
+  const code = outcome.error?.code ? ` (${outcome.error.code})` : "";
+  return `${rows}${rolled}${code}`;
+}
+
+/** The status of a finished command, for the check run and the PR body alike. */
+export function finishedStatusView(
+  status: FinishedStatus,
+  line: string,
+  basis: ApprovalShown,
+  reasons: string[],
+): StatusView {
+  const headline =
+    status === "succeeded"
+      ? `Succeeded: ${line}`
+      : status === "failed"
+        ? `Failed: ${line}`
+        : "Outcome unknown: check the database";
+  const progress =
+    basis.approvedBy.length > 0 ? `approved by ${basis.approvedBy.join(", ")}` : (basis.note ?? "");
+  return { headline, progress, reasons };
+}
+
+/**
+ * The result comment; for `unknown`, the warning that the command may or may not have run
+ * comes first, and the whole still fits GitHub's comment limit. Credentials are scrubbed
+ * while the values are raw text, before escaping, measuring and cutting.
+ */
+export function outcomeComment(
+  view: ResultView,
+  status: FinishedStatus,
+  why: string,
+  redact: (text: string) => string,
+): string {
+  if (status !== "unknown") return renderResultComment(view, { redact });
+  const warning = renderTemplate("execution-unknown", {
+    id: view.requestId,
+    resource: view.resource,
+    why,
+  });
+  const maxLength = MAX_COMMENT_LENGTH - warning.length - 1;
+  return `${warning}\n${renderResultComment(view, { maxLength, redact })}`;
+}

@@ -1,0 +1,85 @@
+/**
+ * Every kind of job and its payload, as schemas (pure). A job is checked against its
+ * schema when it is queued and again when it is read back, so the code that runs it gets
+ * typed fields, and a row that does not fit (written by another version, or by hand) fails
+ * for good with the reason instead of being guessed at with `String()` and casts.
+ */
+import { z } from "zod";
+
+const repoThread = z.object({ owner: z.string(), repo: z.string(), number: z.number() });
+const nothing = z.object({}).strict();
+
+const review = z.object({
+  id: z.number(),
+  login: z.string(),
+  isBot: z.boolean(),
+  state: z.enum(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]),
+  commitId: z.string(),
+  submittedAt: z.string(),
+  body: z.string().optional(),
+});
+
+/** Payload schema per job kind; `request` says whether the job is about one request. */
+export const JOB_KINDS = {
+  /** Open the request PR, its check run, and announce it. */
+  open_request: { request: true, payload: z.object({ baseBranch: z.string() }) },
+  /** A comment on the thread a command came from. */
+  reply: { request: false, payload: repoThread.extend({ body: z.string() }) },
+  /** The /run comment was edited after the request was made. */
+  source_edited: { request: true, payload: z.object({ editor: z.string() }) },
+  /** Re-evaluate after a review or a team change; the review rides along. */
+  evaluate: {
+    request: true,
+    payload: z.object({ note: z.string().optional(), review: review.optional() }),
+  },
+  /** Someone pushed to the request branch. */
+  head_moved: {
+    request: true,
+    payload: z.object({
+      headSha: z.string(),
+      pusher: z.string(),
+      pusherIsBot: z.boolean().optional(),
+    }),
+  },
+  /** `/cancel`, or the PR closed by a person. */
+  cancel: {
+    request: true,
+    payload: z.object({ actor: z.string(), prClosed: z.boolean().optional() }),
+  },
+  /** `/revoke` of a grant; refusals are answered on `replyTo`. */
+  revoke: { request: true, payload: z.object({ actor: z.string(), replyTo: repoThread }) },
+  /** A grant's window closed. */
+  end_grant: { request: true, payload: nothing },
+  /** An active grant's check run shows the time left. */
+  grant_tick: { request: true, payload: nothing },
+  /** A request outlived its timeout. */
+  expire: { request: true, payload: nothing },
+  /** The missed-webhook sweep: re-read a pending request's reviews and head. */
+  refresh: { request: true, payload: nothing },
+  /** A pull request that changes `.github/countersign.yml`: the config check run. */
+  check_config: {
+    request: false,
+    payload: repoThread.extend({ headSha: z.string(), baseRef: z.string() }),
+  },
+} as const;
+
+export type JobKind = keyof typeof JOB_KINDS;
+export type JobPayload<K extends JobKind> = z.infer<(typeof JOB_KINDS)[K]["payload"]>;
+
+/** A job of one kind with its payload: `{ kind: "cancel", payload: { actor } }`. */
+export type JobOf<K extends JobKind> = K extends JobKind
+  ? { kind: K; payload: JobPayload<K> }
+  : never;
+export type AnyJobSpec = JobOf<JobKind>;
+
+export const isJobKind = (kind: string): kind is JobKind => Object.hasOwn(JOB_KINDS, kind);
+
+/** The payload checked against its kind's schema; an error says what does not fit. */
+export function checkJob(kind: string, payload: unknown): AnyJobSpec {
+  if (!isJobKind(kind)) throw new Error(`unknown job kind ${kind}`);
+  const parsed = JOB_KINDS[kind].payload.safeParse(payload);
+  if (!parsed.success) {
+    throw new Error(`job ${kind}: payload does not fit its schema: ${parsed.error.message}`);
+  }
+  return { kind, payload: parsed.data } as AnyJobSpec;
+}
