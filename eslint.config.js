@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
+import { layerRules } from "./eslint.layers.js";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "coverage/", ".countersign-data/"] },
@@ -17,4 +18,5 @@ export default tseslint.config(
     files: ["**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
+  ...layerRules,
 );
