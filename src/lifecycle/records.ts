@@ -16,7 +16,7 @@ export type SourceType = "issue_comment" | "issue" | "pull_request";
 /** A review as kept in the review cache: the evaluator's own input shape. */
 export type StoredReview = ReviewInput;
 
-const reviewSchema = z.object({
+export const reviewSchema = z.object({
   id: z.number(),
   login: z.string(),
   isBot: z.boolean(),
@@ -106,7 +106,7 @@ const resultSummarySchema = z.object({
   approvalNote: z.string().nullable(),
   readOnly: z.boolean(),
   startedAt: z.string(),
-  status: z.enum(["succeeded", "failed", "unknown"]).optional(),
+  status: z.enum(["succeeded", "failed", "unknown", "cancelled"]).optional(),
   affectedRows: z.number().optional(),
   durationMs: z.number().optional(),
   rolledBack: z.boolean().optional(),
@@ -177,6 +177,8 @@ export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurati
   /** Reviews of the request PR as webhooks delivered them (null until the first one). */
   reviews: StoredReview[] | null;
   pushers: string[] | null;
+  /** Who asked, with `/cancel`, to stop the command while it runs. */
+  cancelRequestedBy: string | null;
   statusDigest: string | null;
   prUrl: string | null;
   baseBranch: string | null;

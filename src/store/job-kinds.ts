@@ -5,19 +5,10 @@
  * for good with the reason instead of being guessed at with `String()` and casts.
  */
 import { z } from "zod";
+import { reviewSchema } from "../lifecycle/records.js";
 
 const repoThread = z.object({ owner: z.string(), repo: z.string(), number: z.number() });
 const nothing = z.object({}).strict();
-
-const review = z.object({
-  id: z.number(),
-  login: z.string(),
-  isBot: z.boolean(),
-  state: z.enum(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]),
-  commitId: z.string(),
-  submittedAt: z.string(),
-  body: z.string().optional(),
-});
 
 /** Payload schema per job kind; `request` says whether the job is about one request. */
 export const JOB_KINDS = {
@@ -30,7 +21,7 @@ export const JOB_KINDS = {
   /** Re-evaluate after a review or a team change; the review rides along. */
   evaluate: {
     request: true,
-    payload: z.object({ note: z.string().optional(), review: review.optional() }),
+    payload: z.object({ note: z.string().optional(), review: reviewSchema.optional() }),
   },
   /** Someone pushed to the request branch. */
   head_moved: {
