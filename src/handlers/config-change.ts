@@ -20,7 +20,7 @@ export function onPullRequestPushed(deps: Pick<Services, "jobs">) {
     const payload = context.payload as unknown as PullRequestPayload;
     const pull = payload.pull_request;
     if (payload.installation === undefined || pull.head.ref.startsWith("countersign/")) return;
-    await configMayHaveChanged(deps, {
+    await configMayHaveChanged(deps, context.id, {
       installationId: payload.installation.id,
       owner: payload.repository.owner.login,
       repo: payload.repository.name,

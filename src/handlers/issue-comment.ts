@@ -20,7 +20,7 @@ export function onCommentCreated(deps: IntakeDeps) {
     if (isBot(payload.comment.user) || isBot(payload.sender)) return;
     const parsed = parseComment(payload.comment.body);
     if (parsed.kind === "none") return;
-    const source = sourceFromComment(payload);
+    const source = sourceFromComment(payload, context.id);
     if (parsed.kind === "invalid" && (parsed.verb === "run" || parsed.verb === "jit")) {
       await refuseInvalidCommand(deps, source, parsed);
       return;
@@ -57,7 +57,7 @@ export function onCommentEdited(deps: IntakeDeps) {
     if (isBot(payload.comment.user)) return;
     await sourceEdited(
       deps,
-      sourceFromComment(payload),
+      sourceFromComment(payload, context.id),
       payload.sender.login,
       payload.comment.updated_at,
     );

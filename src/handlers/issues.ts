@@ -11,7 +11,7 @@ export function onIssueOpened(deps: IntakeDeps) {
     const payload = context.payload as unknown as IssuePayload;
     if (isBot(payload.issue.user) || isBot(payload.sender)) return;
     const parsed = parseComment(payload.issue.body);
-    const source = sourceFromIssue(payload);
+    const source = sourceFromIssue(payload, context.id);
     if (parsed.kind === "invalid" && parsed.verb === "run") {
       await refuseInvalidCommand(deps, source, parsed);
       return;

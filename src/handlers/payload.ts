@@ -54,9 +54,10 @@ function installationId(payload: { installation?: { id: number } }): number {
   return payload.installation.id;
 }
 
-export function sourceFromComment(payload: CommentPayload): RequestSource {
+export function sourceFromComment(payload: CommentPayload, deliveryId: string): RequestSource {
   return {
     type: "issue_comment",
+    deliveryId,
     installationId: installationId(payload),
     repoId: payload.repository.id,
     owner: payload.repository.owner.login,
@@ -72,9 +73,10 @@ export function sourceFromComment(payload: CommentPayload): RequestSource {
   };
 }
 
-export function sourceFromIssue(payload: IssuePayload): RequestSource {
+export function sourceFromIssue(payload: IssuePayload, deliveryId: string): RequestSource {
   return {
     type: "issue",
+    deliveryId,
     installationId: installationId(payload),
     repoId: payload.repository.id,
     owner: payload.repository.owner.login,

@@ -42,6 +42,6 @@ export function onClosed(deps: Pick<Services, "store" | "jobs">) {
     if (payload.pull_request.merged || isBot(payload.sender)) return;
     const pull = pullOf(payload);
     if (pull === null) return;
-    await pullClosedByPerson(deps, pull, payload.sender.login);
+    await pullClosedByPerson(deps, context.id, pull, payload.sender.login);
   };
 }

@@ -14,10 +14,7 @@ import { reevaluate } from "../requests/reevaluate.js";
 import { refreshRequest } from "../requests/refresh.js";
 import type { Services } from "../requests/services.js";
 import type { JobKind, JobPayload } from "../store/job-kinds.js";
-
-interface Logger {
-  warn(object: object, message: string): void;
-}
+import { jobLogger, type Logger } from "./job-log.js";
 
 /** What a handler gets: the typed payload, the request (for kinds about one), the attempt. */
 export interface TypedJob<K extends JobKind> {
@@ -29,8 +26,10 @@ export interface TypedJob<K extends JobKind> {
 
 export type JobHandlers = { [K in JobKind]: (job: TypedJob<K>, github: GitHub) => Promise<void> };
 
-export function jobHandlers(services: Services, log: Logger): JobHandlers {
+export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
   const { store } = services;
+  // Each line a use case logs names the job, its request and its delivery.
+  const log = jobLogger(baseLog);
   return {
     refresh: (job, github) => refreshRequest(services, github, job.requestId),
     check_config: async ({ payload }, github) => {

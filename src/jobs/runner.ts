@@ -8,6 +8,7 @@ import { httpStatus } from "../github/client.js";
 import { checkJob, JOB_KINDS, type AnyJobSpec } from "../store/job-kinds.js";
 import type { Job, JobQueue } from "../store/jobs.js";
 import type { JobHandlers, TypedJob } from "./handlers.js";
+import { jobLogger, withJobLog, type Logger } from "./job-log.js";
 
 export interface JobRunnerOptions {
   leaseMs?: number;
@@ -15,12 +16,6 @@ export interface JobRunnerOptions {
   maxAttempts?: number;
   /** Told of every failed attempt (metrics); `final` when the job gave up for good. */
   onJobFailed?: (kind: string, final: boolean) => void;
-}
-
-interface Logger {
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-  error(object: object, message: string): void;
 }
 
 /** A job whose stored form does not fit its kind: retrying cannot help. */
@@ -33,6 +28,7 @@ function isPermanent(error: unknown): boolean {
 }
 
 export class JobRunner {
+  private readonly log: Logger;
   readonly workerId = `jobs-${randomUUID().slice(0, 8)}`;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -42,14 +38,27 @@ export class JobRunner {
     private readonly queue: JobQueue,
     private readonly handlers: JobHandlers,
     private readonly githubFor: (installationId: number) => Promise<GitHub>,
-    private readonly log: Logger,
+    log: Logger,
     private readonly options: JobRunnerOptions = {},
-  ) {}
+  ) {
+    this.log = jobLogger(log);
+  }
 
   /** Claims and runs one job; false when none was ready. */
   async runOnce(): Promise<boolean> {
     const job = await this.queue.claim(this.workerId, this.options.leaseMs ?? 120_000);
     if (job === null) return false;
+    const context = {
+      jobId: job.id,
+      kind: job.kind,
+      requestId: job.requestId,
+      deliveryId: job.deliveryId,
+    };
+    await withJobLog(context, () => this.runClaimed(job));
+    return true;
+  }
+
+  private async runClaimed(job: Job): Promise<void> {
     try {
       await this.dispatch(job);
       await this.queue.complete(job.id);
@@ -59,19 +68,12 @@ export class JobRunner {
       const giveUp = error instanceof UnfitJob || isPermanent(error) || job.attempts >= maxAttempts;
       const retryInMs = giveUp ? null : Math.min(5_000 * 2 ** (job.attempts - 1), 600_000);
       this.log[giveUp ? "error" : "warn"](
-        {
-          jobId: job.id,
-          kind: job.kind,
-          requestId: job.requestId,
-          attempts: job.attempts,
-          err: message,
-        },
+        { attempts: job.attempts, err: message },
         giveUp ? "job failed for good" : "job failed; will retry",
       );
       await this.queue.fail(job.id, message, retryInMs);
       this.options.onJobFailed?.(job.kind, giveUp);
     }
-    return true;
   }
 
   /** The job as its kind says it must be, to its handler; an unfit job is never retried. */

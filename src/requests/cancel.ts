@@ -46,6 +46,7 @@ export async function cancelFromComment(deps: CancelDeps, source: RequestSource)
     await deps.jobs.enqueue({
       kind: "cancel",
       installationId: request.installationId,
+      deliveryId: source.deliveryId,
       requestId: request.id,
       dedupeKey: `cancel:${request.id}`,
       payload: { actor: source.author },

@@ -103,6 +103,7 @@ export async function revokeFromComment(
     await deps.jobs.enqueue({
       kind: "revoke",
       installationId: grant.installationId,
+      deliveryId: source.deliveryId,
       requestId: grant.id,
       // Per comment: a refused /revoke must not swallow a later, allowed one.
       dedupeKey: `revoke:${grant.id}:${source.commentId ?? source.number}`,

@@ -166,6 +166,7 @@ function openRequestJob(source: RequestSource, requestId: number, admitted: Admi
   return {
     kind: "open_request",
     installationId: source.installationId,
+    deliveryId: source.deliveryId,
     requestId,
     dedupeKey: `open:${requestId}`,
     // The request PR targets the audit branch: merging it is the audit record.

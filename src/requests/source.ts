@@ -4,6 +4,8 @@ import type { SourceType } from "../store/requests.js";
 
 export interface RequestSource {
   type: SourceType;
+  /** The webhook delivery that brought the command (its jobs log it). */
+  deliveryId: string | null;
   installationId: number;
   repoId: number;
   owner: string;
@@ -36,6 +38,7 @@ export function replyJob(source: RequestSource, dedupeKey: string, body: string)
   return {
     kind: "reply",
     installationId: source.installationId,
+    deliveryId: source.deliveryId,
     dedupeKey,
     payload: { owner: source.owner, repo: source.repo, number: source.number, body },
   };

@@ -36,6 +36,7 @@ export async function reviewArrived(
   await deps.jobs.enqueue({
     kind: "evaluate",
     installationId: pull.installationId,
+    deliveryId,
     requestId: request.id,
     // Keyed by delivery: a redelivered review is evaluated once.
     dedupeKey: `evaluate:${deliveryId}`,
@@ -57,6 +58,7 @@ export async function headMoved(
   await deps.jobs.enqueue({
     kind: "head_moved",
     installationId: pull.installationId,
+    deliveryId,
     requestId: request.id,
     // Per delivery: pushes A→B→A→B are four head moves, not two.
     dedupeKey: `head:${request.id}:${deliveryId}`,
@@ -67,6 +69,7 @@ export async function headMoved(
 /** A request PR closed by a person (not merged by Countersign): the request is cancelled. */
 export async function pullClosedByPerson(
   deps: EventDeps,
+  deliveryId: string,
   pull: PullRequestRef,
   actor: string,
 ): Promise<void> {
@@ -75,6 +78,7 @@ export async function pullClosedByPerson(
   await deps.jobs.enqueue({
     kind: "cancel",
     installationId: pull.installationId,
+    deliveryId,
     requestId: request.id,
     dedupeKey: `cancel:${request.id}`,
     payload: { actor, prClosed: true },
@@ -97,6 +101,7 @@ export async function teamChanged(
     await deps.jobs.enqueue({
       kind: "evaluate",
       installationId: team.installationId,
+      deliveryId,
       requestId: request.id,
       dedupeKey: `evaluate:${deliveryId}:${request.id}`,
       payload: { note: `The members of team ${team.slug} changed.` },
@@ -120,6 +125,7 @@ export async function sourceEdited(
   await deps.jobs.enqueue({
     kind: "source_edited",
     installationId: source.installationId,
+    deliveryId: source.deliveryId,
     requestId: request.id,
     dedupeKey: `edited:${sourceKey(source)}:${editedAt}`,
     payload: { editor },
@@ -129,11 +135,13 @@ export async function sourceEdited(
 /** A pull request that may change `.github/countersign.yml`: one config check per commit. */
 export async function configMayHaveChanged(
   deps: { jobs: JobQueue },
+  deliveryId: string,
   pull: PullRequestRef & { repoId: number; headSha: string; baseRef: string },
 ): Promise<void> {
   await deps.jobs.enqueue({
     kind: "check_config",
     installationId: pull.installationId,
+    deliveryId,
     // One check per commit, however often GitHub redelivers.
     dedupeKey: `config:${pull.repoId}:${pull.number}:${pull.headSha}`,
     payload: {

@@ -10,6 +10,8 @@ import { checkJob, type AnyJobSpec } from "./job-kinds.js";
 export type NewJob = AnyJobSpec & {
   installationId: number;
   requestId?: number | null;
+  /** The webhook delivery that caused it (null for sweeps), named on its log lines. */
+  deliveryId?: string | null;
   /** Unique: enqueueing the same key twice keeps the first job (idempotent webhooks). */
   dedupeKey?: string;
   runAfter?: Date;
@@ -21,6 +23,7 @@ export interface Job {
   kind: string;
   installationId: number;
   requestId: number | null;
+  deliveryId: string | null;
   payload: unknown;
   attempts: number;
 }
@@ -33,6 +36,7 @@ function fromRow(row: Row): Job {
     kind: String(row.kind),
     installationId: Number(row.installation_id),
     requestId: row.request_id === null ? null : Number(row.request_id),
+    deliveryId: row.delivery_id === null || row.delivery_id === undefined ? null : String(row.delivery_id),
     payload: JSON.parse(String(row.payload)) as unknown,
     attempts: Number(row.attempts),
   };
@@ -50,6 +54,7 @@ export class JobQueue {
         kind: job.kind,
         installation_id: job.installationId,
         request_id: job.requestId ?? null,
+        delivery_id: job.deliveryId ?? null,
         payload: JSON.stringify(job.payload),
         dedupe_key: job.dedupeKey ?? null,
         run_after: job.runAfter ?? trx.fn.now(),

@@ -154,6 +154,27 @@ const MIGRATIONS: Migration[] = [
       await knex.schema.dropTableIfExists("leader_leases");
     },
   },
+  {
+    name: "005_job_delivery_and_cancel",
+    async up(knex) {
+      // The webhook delivery a job came from, so every log line of the job can name it.
+      await knex.schema.alterTable("jobs", (table) => {
+        table.string("delivery_id", 100);
+      });
+      // A /cancel of a running command: the worker holding it polls this and stops it.
+      await knex.schema.alterTable("requests", (table) => {
+        table.string("cancel_requested_by", 100);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable("requests", (table) => {
+        table.dropColumn("cancel_requested_by");
+      });
+      await knex.schema.alterTable("jobs", (table) => {
+        table.dropColumn("delivery_id");
+      });
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */

@@ -7,6 +7,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type WebhookObserver } from "../../src/app.js";
 import type { GitHub } from "../../src/github/client.js";
+import type { Logger } from "../../src/jobs/job-log.js";
 import { createServices, type Services } from "../../src/requests/services.js";
 import type { Database } from "../../src/store/database.js";
 import type { JobQueue } from "../../src/store/jobs.js";
@@ -25,7 +26,7 @@ const { privateKey } = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
-const silentLog = {
+const silentLog: Logger = {
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
@@ -46,6 +47,8 @@ export function createHarness(
   env: NodeJS.ProcessEnv = {},
   server: ServerConfig = openServerConfig(),
   observer?: WebhookObserver,
+  /** Where the job runner and the use cases log (silent unless a test records it). */
+  log: Logger = silentLog,
 ): Harness {
   const probot = new Probot({
     appId: 123,
@@ -65,9 +68,9 @@ export function createHarness(
   void probot.load(createApp(services, observer));
   const runner = new JobRunner(
     jobs,
-    jobHandlers(services, silentLog),
+    jobHandlers(services, log),
     async (installationId) => (await probot.auth(installationId)) as GitHub,
-    silentLog,
+    log,
     { maxAttempts: 1 },
   );
   return { probot, services, store, jobs, runner, drain: () => runner.drain() };
