@@ -26,10 +26,17 @@ export interface WriteCount {
 
 export type CommitResult =
   | { committed: true }
-  /** The server refused the COMMIT (deferred constraint, serialization failure): rolled back. */
+  /** The server's answer proves nothing was committed (deferred constraint …): rolled back. */
   | { committed: false; rolledBack: true; error: unknown }
-  /** The connection failed during COMMIT: whether the command was committed is unknown. */
+  /** Anything else (a lost connection, a session ended): whether it committed is unknown. */
   | { committed: false; rolledBack: false; reason: string };
+
+export interface RollbackResult {
+  /** True only when the transaction is known to be gone (rolled back, or aborted by the server). */
+  rolledBack: boolean;
+  /** Why ROLLBACK itself failed, for a notice; the reason the command stopped stays the error. */
+  problem?: string;
+}
 
 /**
  * One execution's connection. The skeleton calls connect, begin, then run (and afterRun) per
@@ -45,11 +52,15 @@ export interface DialectSession<Unit> {
   /** Checked after each unit, before the next is sent; throws CommandStopped to stop. */
   afterRun?(index: number): Promise<void>;
   countWrites(): Promise<WriteCount>;
-  /** Ends the transaction that the finish decision refused; true when it is rolled back. */
-  rollback(): Promise<boolean>;
+  /** Ends the transaction that the finish decision refused. Never throws. */
+  rollback(): Promise<RollbackResult>;
+  /**
+   * Sends COMMIT and classifies a failure; never throws (the skeleton counts a throw as an
+   * unknown outcome). Rolled back only when the server's answer proves nothing was committed.
+   */
   commit(): Promise<CommitResult>;
-  /** After an error: true when the transaction is known to be gone (rolled back or aborted). */
-  rollbackAfterError(): Promise<boolean>;
+  /** After an error, or an abort before COMMIT was sent. Never throws. */
+  rollbackAfterError(): Promise<RollbackResult>;
   /** The caller gave up: stops the running statement, best effort, without waiting. */
   cancel(): void;
   close(): Promise<void>;
@@ -71,7 +82,7 @@ export interface Dialect<Unit> {
   open(options: ExecuteOptions, notices: NoticeCollector, redact: Redactor): DialectSession<Unit>;
 }
 
-/** Thrown inside the flow when the caller's signal aborted the execution. */
+/** Thrown inside the flow when the execution was stopped (the caller aborted, the engine closed). */
 export class AbortedError extends Error {}
 
 /** A dialect's check stopped the command; reported with `code` and the (redacted) message. */

@@ -1,9 +1,11 @@
 /**
  * A SQL Server or driver error → what the outcome reports: the error number as the code, a
  * plain explanation of the timeouts, and the line made relative to the whole command. The
- * message is not yet redacted (the execution skeleton does that). Pure, tested without a server.
+ * message is not yet redacted (the execution skeleton does that). Also what a failed COMMIT
+ * proves about the transaction. Pure, tested without a server.
  */
-import { messageOf } from "./thrown-message.js";
+import type { CommitResult } from "./dialect-hooks.js";
+import { fieldOf, messageOf, numberFieldOf, stringFieldOf } from "./thrown-message.js";
 
 /** Fields of an mssql RequestError / ConnectionError the engine reports. */
 export interface MssqlErrorLike {
@@ -44,8 +46,50 @@ export function formatMssqlError(
   return out;
 }
 
-/** Anything thrown → the fields formatMssqlError reads. */
+/** Anything thrown → the fields formatMssqlError reads; never throws, whatever was thrown. */
 export function toMssqlErrorLike(error: unknown): MssqlErrorLike {
-  if (error instanceof Error) return error as Error & MssqlErrorLike;
-  return { message: messageOf(error) };
+  const like: MssqlErrorLike = { message: messageOf(error) };
+  const code = stringFieldOf(error, "code");
+  if (code !== undefined) like.code = code;
+  const number = numberFieldOf(error, "number");
+  if (number !== undefined) like.number = number;
+  const lineNumber = numberFieldOf(error, "lineNumber");
+  if (lineNumber !== undefined) like.lineNumber = lineNumber;
+  const info = fieldOf(fieldOf(error, "originalError"), "info");
+  const infoNumber = numberFieldOf(info, "number");
+  const infoLine = numberFieldOf(info, "lineNumber");
+  if (infoNumber !== undefined || infoLine !== undefined) {
+    like.originalError = {
+      info: {
+        ...(infoNumber === undefined ? {} : { number: infoNumber }),
+        ...(infoLine === undefined ? {} : { lineNumber: infoLine }),
+      },
+    };
+  }
+  return like;
+}
+
+/**
+ * The mssql driver's code for a transaction the server already rolled back (XACT_ABORT, or a
+ * ROLLBACK the server ran): the driver then refuses COMMIT and ROLLBACK without sending them.
+ */
+export const MSSQL_ABORTED_CODE = "EABORT";
+
+/**
+ * A COMMIT that failed → rolled back, or unknown; the rule is PostgreSQL's (pgCommitFailure):
+ * rolled back only when the answer proves nothing was committed. On SQL Server that is EABORT
+ * alone: the server had rolled the transaction back before COMMIT, which was never sent. A lost
+ * connection, a timeout (the server may have committed before the cancel reached it) or a server
+ * error during COMMIT proves nothing, and ENOTBEGUN or EREQINPROG cannot happen after the
+ * @@TRANCOUNT check: all of them are unknown.
+ */
+export function mssqlCommitFailure(error: unknown): CommitResult {
+  if (stringFieldOf(error, "code") === MSSQL_ABORTED_CODE)
+    return { committed: false, rolledBack: true, error };
+  const code = stringFieldOf(error, "code");
+  return {
+    committed: false,
+    rolledBack: false,
+    reason: (code === undefined ? "" : `${code}: `) + messageOf(error),
+  };
 }

@@ -11,16 +11,23 @@ import type {
   Dialect,
   DialectSession,
   OutcomeError,
+  RollbackResult,
   WriteCount,
 } from "./dialect-hooks.js";
 import { pinnedSessionBatch, planBatches } from "./mssql-batches.js";
 import type { PlannedBatch } from "./mssql-batches.js";
-import { formatMssqlError, toMssqlErrorLike } from "./mssql-errors.js";
+import {
+  MSSQL_ABORTED_CODE,
+  formatMssqlError,
+  mssqlCommitFailure,
+  toMssqlErrorLike,
+} from "./mssql-errors.js";
 import { tsqlRefusal } from "./mssql-refusals.js";
 import { MssqlResultAssembler } from "./mssql-results.js";
 import type { MssqlColumn } from "./mssql-results.js";
 import type { NoticeCollector } from "./notice-collector.js";
 import type { Redactor } from "./redact.js";
+import { messageOf, stringFieldOf } from "./thrown-message.js";
 import type { ExecuteOptions, ResultSet } from "./types.js";
 
 export function mssqlDialect(config: sql.config): Dialect<PlannedBatch> {
@@ -82,28 +89,33 @@ class MssqlSession implements DialectSession<PlannedBatch> {
   }
 
   async countWrites(): Promise<WriteCount> {
-    this.currentRequest = undefined;
-    const depth = await new sql.Request(this.begun()).query<{ depth: number }>(
-      "SELECT @@TRANCOUNT AS depth",
-    );
+    // The request an abort cancels: a stop during the check must not wait for it to end.
+    const request = new sql.Request(this.begun());
+    this.currentRequest = request;
+    const depth = await request.query<{ depth: number }>("SELECT @@TRANCOUNT AS depth");
     return {
       affectedRows: this.assembler.affectedRows,
       transactionDepth: depth.recordset[0]?.depth ?? 0,
     };
   }
 
-  rollback(): Promise<boolean> {
-    return rollbackQuietly(this.begun());
+  rollback(): Promise<RollbackResult> {
+    return this.rollbackAfterError();
   }
 
-  /** A failed COMMIT throws, and is reported like any other error after a rollback. */
   async commit(): Promise<CommitResult> {
-    await this.begun().commit();
-    return { committed: true };
+    try {
+      await this.begun().commit();
+      return { committed: true };
+    } catch (error) {
+      return mssqlCommitFailure(error);
+    }
   }
 
-  async rollbackAfterError(): Promise<boolean> {
-    return this.transaction === undefined ? false : rollbackQuietly(this.transaction);
+  async rollbackAfterError(): Promise<RollbackResult> {
+    return this.transaction === undefined
+      ? { rolledBack: false }
+      : rollbackQuietly(this.transaction);
   }
 
   cancel(): void {
@@ -134,18 +146,23 @@ class MssqlSession implements DialectSession<PlannedBatch> {
   }
 }
 
-/** True when the transaction is known to be gone: rolled back by us or aborted by the server. */
-async function rollbackQuietly(transaction: sql.Transaction): Promise<boolean> {
+/**
+ * ROLLBACK, for a transaction COMMIT was never sent for. It counts as rolled back even when
+ * ROLLBACK fails: EABORT says the server already rolled it back, ENOTBEGUN that it never began,
+ * and otherwise the pool is closed next, and SQL Server rolls back an open transaction when its
+ * session ends.
+ */
+async function rollbackQuietly(transaction: sql.Transaction): Promise<RollbackResult> {
   try {
     await transaction.rollback();
-    return true;
+    return { rolledBack: true };
   } catch (error) {
-    // EABORT: XACT_ABORT (or a server-side ROLLBACK) already ended the transaction.
-    // ENOTBEGUN: it never started. Either way nothing of it is committed.
-    const code = (error as { code?: string }).code;
-    if (code === "EABORT" || code === "ENOTBEGUN") return true;
-    // Connection lost: SQL Server rolls back an open transaction when its session ends.
-    return true;
+    const code = stringFieldOf(error, "code");
+    if (code === MSSQL_ABORTED_CODE || code === "ENOTBEGUN") return { rolledBack: true };
+    return {
+      rolledBack: true,
+      problem: `${messageOf(error)} (SQL Server rolls an open transaction back when its session ends; Countersign closes it now)`,
+    };
   }
 }
 

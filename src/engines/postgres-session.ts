@@ -10,11 +10,11 @@ import type {
   Dialect,
   DialectSession,
   OutcomeError,
+  RollbackResult,
   WriteCount,
 } from "./dialect-hooks.js";
 import type { NoticeCollector } from "./notice-collector.js";
-import { describePgConnectError, describePgError } from "./pg-errors.js";
-import type { PgErrorLike } from "./pg-errors.js";
+import { describePgConnectError, describePgError, pgCommitFailure } from "./pg-errors.js";
 import { checkPinnedSettings, pinSettings } from "./pg-settings-watch.js";
 import type { SettingsWatch } from "./pg-settings-watch.js";
 import { splitPgStatements } from "./pg-split.js";
@@ -61,6 +61,8 @@ class PostgresSession implements DialectSession<PgStatement> {
   private tagAffected = 0;
   private inTransaction = false;
   private watch: SettingsWatch | undefined;
+  /** The connection attempt under way, which close() must cut rather than end. */
+  private connecting: Promise<unknown> | undefined;
 
   constructor(
     private readonly url: string,
@@ -77,7 +79,12 @@ class PostgresSession implements DialectSession<PgStatement> {
   }
 
   async connect(): Promise<void> {
-    await this.client.connect();
+    this.connecting = this.client.connect();
+    try {
+      await this.connecting;
+    } finally {
+      this.connecting = undefined;
+    }
   }
 
   async begin(): Promise<void> {
@@ -116,35 +123,37 @@ class PostgresSession implements DialectSession<PgStatement> {
     };
   }
 
-  async rollback(): Promise<boolean> {
-    await this.client.query("ROLLBACK");
-    this.inTransaction = false;
-    return true;
+  rollback(): Promise<RollbackResult> {
+    return this.rollbackAfterError();
   }
 
   async commit(): Promise<CommitResult> {
+    this.inTransaction = false;
     try {
       await this.client.query("COMMIT");
-      this.inTransaction = false;
       return { committed: true };
     } catch (error) {
-      this.inTransaction = false;
-      // A server error at COMMIT (deferred constraint, serialization failure) means the
-      // transaction was rolled back; a lost connection leaves the outcome unknown.
-      if ((error as PgErrorLike).code !== undefined)
-        return { committed: false, rolledBack: true, error };
-      return { committed: false, rolledBack: false, reason: messageOf(error) };
+      return pgCommitFailure(error);
     }
   }
 
-  async rollbackAfterError(): Promise<boolean> {
-    if (!this.inTransaction) return false;
+  /**
+   * A ROLLBACK that fails still leaves nothing committed, so it counts as rolled back:
+   * PostgreSQL never commits without COMMIT, and it aborts an open transaction when its session
+   * ends, which close() does right after (if the failure did not already end it).
+   */
+  async rollbackAfterError(): Promise<RollbackResult> {
+    if (!this.inTransaction) return { rolledBack: false };
+    this.inTransaction = false;
     try {
       await this.client.query("ROLLBACK");
-    } catch {
-      // The connection is gone; PostgreSQL aborts an open transaction when its session ends.
+      return { rolledBack: true };
+    } catch (error) {
+      return {
+        rolledBack: true,
+        problem: `${messageOf(error)} (PostgreSQL rolls an open transaction back when its session ends; Countersign closes it now)`,
+      };
     }
-    return true;
   }
 
   /** Cancels the running statement from a second connection; the pending read fails (57014). */
@@ -152,8 +161,18 @@ class PostgresSession implements DialectSession<PgStatement> {
     void cancelBackend(this.client, this.url, this.engineOptions);
   }
 
-  close(): Promise<void> {
-    return this.client.end();
+  /**
+   * pg's end() during connect() takes the client for one that never connected and leaves
+   * connect() pending forever, so a connection still being made is cut at its socket instead:
+   * connect() then fails at once, and the execution stops.
+   */
+  async close(): Promise<void> {
+    const connecting = this.connecting;
+    if (connecting !== undefined) {
+      socketOf(this.client)?.destroy();
+      await connecting.catch(() => undefined);
+    }
+    await this.client.end();
   }
 
   results(): { resultSets: ResultSet[]; affectedRows: number } {
@@ -166,8 +185,14 @@ class PostgresSession implements DialectSession<PgStatement> {
     statement: PgStatement | undefined,
   ): OutcomeError {
     if (phase === "connect") return describePgConnectError(error);
-    return describePgError(error as PgErrorLike, statement, this.options);
+    return describePgError(error, statement, this.options);
   }
+}
+
+/** The client's socket; pg does not type it. */
+function socketOf(client: pg.Client): { destroy(): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection
+    ?.stream;
 }
 
 /** Rows inserted/updated/deleted so far in this transaction, per the statistics views. */

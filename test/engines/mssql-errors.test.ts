@@ -3,7 +3,11 @@
  * CI): error formatting.
  * Nothing here was run against a real SQL Server.
  */
-import { formatMssqlError } from "../../src/engines/mssql-errors.js";
+import {
+  formatMssqlError,
+  mssqlCommitFailure,
+  toMssqlErrorLike,
+} from "../../src/engines/mssql-errors.js";
 
 describe("formatMssqlError (no server)", () => {
   it("uses the SQL Server error number as code and makes the line absolute", () => {
@@ -58,5 +62,45 @@ describe("formatMssqlError for connection failures (no server)", () => {
       message: "Could not connect to SQL Server: Failed to connect to h:1 in 1500ms",
       code: "ETIMEOUT",
     });
+  });
+});
+
+describe("toMssqlErrorLike (no server)", () => {
+  it("reads the fields of whatever was thrown, never throwing", () => {
+    expect(toMssqlErrorLike(null)).toEqual({ message: "no error message (null was thrown)" });
+    expect(toMssqlErrorLike(undefined).message).toContain("undefined");
+    expect(toMssqlErrorLike("socket hang up")).toEqual({ message: "socket hang up" });
+    const wrapped = Object.assign(new Error("Violation"), {
+      code: "EREQUEST",
+      originalError: { info: { number: 2627, lineNumber: 3 } },
+    });
+    expect(toMssqlErrorLike(wrapped)).toEqual({
+      message: "Violation",
+      code: "EREQUEST",
+      originalError: { info: { number: 2627, lineNumber: 3 } },
+    });
+  });
+});
+
+describe("mssqlCommitFailure (no server)", () => {
+  it("EABORT (the server rolled back before COMMIT, which was never sent) is rolled back", () => {
+    const aborted = Object.assign(new Error("Transaction has been aborted."), { code: "EABORT" });
+    expect(mssqlCommitFailure(aborted)).toEqual({
+      committed: false,
+      rolledBack: true,
+      error: aborted,
+    });
+  });
+  it("anything else is unknown: a lost connection, a timeout, a server error, a non-Error", () => {
+    for (const error of [
+      Object.assign(new Error("Connection lost"), { code: "ESOCKET" }),
+      Object.assign(new Error("Timeout"), { code: "ETIMEOUT" }),
+      Object.assign(new Error("log full"), { code: "EREQUEST", number: 9002 }),
+      Object.assign(new Error("not begun"), { code: "ENOTBEGUN" }),
+      null,
+      "EABORT",
+    ]) {
+      expect(mssqlCommitFailure(error)).toMatchObject({ committed: false, rolledBack: false });
+    }
   });
 });
