@@ -6,7 +6,7 @@
  */
 import type { NoticeCollector } from "./notice-collector.js";
 import type { Redactor } from "./redact.js";
-import type { ExecuteOptions, ExecutionOutcome, ResultSet } from "./types.js";
+import type { ExecuteOptions, ExecutionOutcome, ResultSet, SessionIdentity } from "./types.js";
 
 export type OutcomeError = NonNullable<ExecutionOutcome["error"]>;
 
@@ -45,6 +45,8 @@ export interface RollbackResult {
  */
 export interface DialectSession<Unit> {
   connect(): Promise<void>;
+  /** The server session's identity (PostgreSQL); absent where it cannot be stopped by it. */
+  identity?(): Promise<SessionIdentity>;
   /** Opens the transaction and pins what the command may not change. */
   begin(): Promise<void>;
   /** Runs one unit, streaming its rows into the session's results. */

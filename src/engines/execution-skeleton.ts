@@ -129,12 +129,20 @@ class Execution<Unit> {
       await this.session.connect();
       this.connected = true;
       this.stop.throwIfStopped();
+      await this.tellSession();
       await this.session.begin();
       await this.runUnits(units);
       return await this.finish(readOnlyByRowCount);
     } catch (error) {
       return await this.failed(error);
     }
+  }
+
+  /** Who runs the command on the server is recorded before anything runs, or nothing runs. */
+  private async tellSession(): Promise<void> {
+    if (this.options.onSession === undefined || this.session.identity === undefined) return;
+    await this.options.onSession(await this.session.identity());
+    this.stop.throwIfStopped();
   }
 
   private async runUnits(units: Unit[]): Promise<void> {
@@ -172,6 +180,10 @@ class Execution<Unit> {
   }
 
   private async commit(): Promise<ExecutionOutcome> {
+    // Whoever holds the request must still hold it when it commits (a throw rolls back).
+    if (this.options.beforeCommit !== undefined && !(await this.options.beforeCommit())) {
+      this.stop.stop("the worker no longer holds the request (lease lost) just before COMMIT");
+    }
     // The last moment a stop is honoured: nothing is awaited between this check and the call
     // that sends COMMIT, so a stop that came before COMMIT was sent rolls back.
     this.stop.throwIfStopped();

@@ -11,7 +11,14 @@ import { PostgresEngine } from "./postgres.js";
 import type { Engine } from "./types.js";
 import { dialectOfUrl } from "./url-dialect.js";
 
-export type { Engine, ExecuteOptions, ExecutionOutcome, ResultSet } from "./types.js";
+export type {
+  Engine,
+  ExecuteOptions,
+  ExecutionOutcome,
+  ResultSet,
+  SessionIdentity,
+} from "./types.js";
+export { terminateSession, type TerminateResult } from "./pg-terminate.js";
 export { credentialRedactor, redactCredentials, type Redactor } from "./redact.js";
 export { PostgresEngine } from "./postgres.js";
 export { MssqlEngine } from "./mssql.js";

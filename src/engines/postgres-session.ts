@@ -22,7 +22,7 @@ import type { PgStatement } from "./pg-split.js";
 import { WRITE_COMMANDS, streamStatement } from "./pg-statement-stream.js";
 import type { Redactor } from "./redact.js";
 import { messageOf } from "./thrown-message.js";
-import type { ExecuteOptions, ResultSet } from "./types.js";
+import type { ExecuteOptions, ResultSet, SessionIdentity } from "./types.js";
 
 export interface PostgresEngineOptions {
   /** Gives up connecting after this long (pg's connectionTimeoutMillis). */
@@ -46,7 +46,11 @@ export function postgresDialect(
   };
 }
 
-function pgClient(url: string, engineOptions: PostgresEngineOptions, name: string): pg.Client {
+export function pgClient(
+  url: string,
+  engineOptions: PostgresEngineOptions,
+  name: string,
+): pg.Client {
   return new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: engineOptions.connectTimeoutMs ?? 10_000,
@@ -85,6 +89,17 @@ class PostgresSession implements DialectSession<PgStatement> {
     } finally {
       this.connecting = undefined;
     }
+  }
+
+  async identity(): Promise<SessionIdentity> {
+    const result = await this.client.query<{ pid: number; started: string }>(
+      `SELECT pg_backend_pid() AS pid,
+              (extract(epoch FROM backend_start) * 1000000)::bigint::text AS started
+         FROM pg_catalog.pg_stat_activity WHERE pid = pg_backend_pid()`,
+    );
+    const row = result.rows[0];
+    if (row === undefined) throw new Error("the session could not read its own backend");
+    return { backendPid: Number(row.pid), backendStart: row.started };
   }
 
   async begin(): Promise<void> {

@@ -38,6 +38,16 @@ export interface ExecutionOutcome {
   rolledBack: boolean;
 }
 
+/**
+ * The server session a command runs in, so that a worker that dies can have it stopped
+ * (PostgreSQL: the backend's pid and start time, which together never name another session).
+ */
+export interface SessionIdentity {
+  backendPid: number;
+  /** Microseconds since the epoch, as text: exact, whatever the session's time zone. */
+  backendStart: string;
+}
+
 export interface ExecuteOptions {
   sql: string;
   readOnly: boolean;
@@ -47,6 +57,13 @@ export interface ExecuteOptions {
   /** How many rows of each result set to keep (e.g. 50); all rows are still counted. */
   keepRows: number;
   signal?: AbortSignal;
+  /** Told the session's identity once connected; a throw stops the command (fail closed). */
+  onSession?: (identity: SessionIdentity) => Promise<void>;
+  /**
+   * Asked immediately before COMMIT (the worker renews its lease): false, or a throw, rolls
+   * the command back, so a worker that lost its request never commits it.
+   */
+  beforeCommit?: () => Promise<boolean>;
 }
 
 export interface Engine {

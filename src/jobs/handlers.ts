@@ -8,9 +8,11 @@ import { checkConfigChange } from "../requests/config-check.js";
 import { endOpenRequest } from "../requests/end-request.js";
 import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js";
 import { onHeadMoved } from "../requests/head-moved.js";
+import { takeIn } from "../requests/intake-job.js";
 import { noteSourceEdited, postReply } from "../requests/notices.js";
 import { openRequest } from "../requests/open-request.js";
 import { reevaluate } from "../requests/reevaluate.js";
+import { publishRecordedOutcome } from "../requests/publish-outcome.js";
 import { refreshRequest } from "../requests/refresh.js";
 import type { Services } from "../requests/services.js";
 import type { JobKind, JobPayload } from "../store/job-kinds.js";
@@ -31,6 +33,9 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
   // Each line a use case logs names the job, its request and its delivery.
   const log = jobLogger(baseLog);
   return {
+    intake: async (job, github) => {
+      await takeIn({ ...services, log }, github, job.payload);
+    },
     refresh: (job, github) => refreshRequest(services, github, job.requestId),
     check_config: async ({ payload }, github) => {
       await checkConfigChange(services, github, {
@@ -83,6 +88,8 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
         actor: APP_ACTOR,
         ended: "the window closed",
       }),
+    publish_outcome: ({ requestId, payload }, github) =>
+      publishRecordedOutcome({ store, log }, github, requestId, payload),
     grant_tick: (job, github) => tickGrant(services, github, job.requestId),
     expire: async (job, github) => {
       await endOpenRequest(services, github, job.requestId, "expired", {

@@ -4,6 +4,7 @@
  * callers moves the request; the others get `ok: false` with the request as it is now.
  * What each new state shows on GitHub is decided in this folder's publish modules.
  */
+import type { Knex } from "knex";
 import type { RequestStore, TransitionResult } from "../store/requests.js";
 import type { RequestPatch, RequestRecord, ResultSummary } from "./records.js";
 import type { RequestStatus } from "./states.js";
@@ -68,18 +69,22 @@ export function close(
   return store.transition(requestId, from, to, { actor: by.actor, detail: by.detail });
 }
 
-/** approved → running: this worker holds the request for `leaseMs`. */
+/**
+ * approved → running: this worker holds the request for `leaseMs`, provided fewer than the
+ * resource's `concurrency` commands run on it now (across every worker).
+ */
 export function claim(
   store: RequestStore,
-  requestId: number,
+  request: { id: number; resource: string; concurrency: number },
   workerId: string,
   leaseMs: number,
   now: Date,
 ): Promise<TransitionResult> {
-  return store.transition(requestId, "approved", "running", {
+  return store.transition(request.id, "approved", "running", {
     actor: workerId,
     detail: `claimed by ${workerId}`,
     patch: { leaseOwner: workerId, leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+    guard: { runningBelow: { resource: request.resource, limit: request.concurrency } },
   });
 }
 
@@ -137,17 +142,41 @@ export function start(
   return store.patchIfLeased(requestId, workerId, { result: summary });
 }
 
-/** running → succeeded | failed | unknown, by the worker that ran it. */
+/** Work queued in the same transaction as a move: both happen, or neither. */
+export type OnMoved = (trx: Knex.Transaction, request: RequestRecord) => Promise<void>;
+
+/**
+ * running → succeeded | failed | unknown, by the worker that ran it; `publish` queues the
+ * outcome's publication in the same transaction, so a recorded outcome is always shown.
+ */
 export function finish(
   store: RequestStore,
   requestId: number,
   workerId: string,
   outcome: { status: FinishedStatus; detail: string; result: ResultSummary },
+  publish: OnMoved,
 ): Promise<TransitionResult> {
   return store.transition(requestId, "running", outcome.status, {
     actor: APP_ACTOR,
     detail: outcome.detail,
     patch: { ...NO_LEASE, result: outcome.result },
+    guard: { leaseOwner: workerId },
+    onMoved: publish,
+  });
+}
+
+/** running → cancelled: a /cancel stopped the command on the server and it rolled back. */
+export function cancelRunning(
+  store: RequestStore,
+  requestId: number,
+  workerId: string,
+  actor: string,
+  result: ResultSummary,
+): Promise<TransitionResult> {
+  return store.transition(requestId, "running", "cancelled", {
+    actor,
+    detail: `cancelled by ${actor} while running; rolled back, nothing was committed`,
+    patch: { ...NO_LEASE, result },
     guard: { leaseOwner: workerId },
   });
 }
@@ -161,12 +190,14 @@ export function declareUnknown(
   requestId: number,
   detail: string,
   result: ResultSummary,
+  publish: OnMoved,
 ): Promise<TransitionResult> {
   return store.transition(requestId, "running", "unknown", {
     actor: APP_ACTOR,
     detail,
     patch: { ...NO_LEASE, result },
     guard: { leaseExpired: true },
+    onMoved: publish,
   });
 }
 

@@ -106,6 +106,8 @@ const resultSummarySchema = z.object({
   approvalNote: z.string().nullable(),
   readOnly: z.boolean(),
   startedAt: z.string(),
+  /** The server session running the command (PostgreSQL), so a dead worker's can be stopped. */
+  session: z.object({ backendPid: z.number(), backendStart: z.string() }).optional(),
   status: z.enum(["succeeded", "failed", "unknown", "cancelled"]).optional(),
   affectedRows: z.number().optional(),
   durationMs: z.number().optional(),

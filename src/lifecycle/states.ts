@@ -26,7 +26,8 @@ const LEGAL_MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
   // running → pending/rejected/expired: the worker's fresh re-check, made after claiming and
   // before anything is executed, found the rule no longer holds (or the PR no longer fits,
   // or the approval outlived the resource's timeout).
-  running: ["succeeded", "failed", "unknown", "pending", "rejected", "expired"],
+  // running → cancelled: a /cancel while the command ran stopped it, and it rolled back.
+  running: ["succeeded", "failed", "unknown", "pending", "rejected", "expired", "cancelled"],
   succeeded: [],
   failed: [],
   unknown: [],

@@ -48,6 +48,8 @@ const serverResourceSchema = z.strictObject({
   timeout: durationString("timeout").optional(),
   jit: jitSchema.optional(),
   audit_branch: z.string().min(1).optional(),
+  /** Commands run at once on this resource, across every worker (default 1). */
+  concurrency: z.number().int().min(1).max(64).default(1),
 });
 
 const serverConfigSchema = z.strictObject({
@@ -64,6 +66,8 @@ export interface ServerResource {
   name: string;
   repos: string[];
   floor: ResourcePolicy;
+  /** Commands run at once on this resource, across every worker. */
+  concurrency: number;
 }
 
 export interface ServerConfig {
@@ -115,7 +119,12 @@ export function parseServerConfig(raw: unknown): ServerConfigResult {
   }
   const resources: Record<string, ServerResource> = {};
   for (const [name, resource] of Object.entries(parsed.data.resources)) {
-    resources[name] = { name, repos: resource.repos, floor: floorOf(name, resource) };
+    resources[name] = {
+      name,
+      repos: resource.repos,
+      floor: floorOf(name, resource),
+      concurrency: resource.concurrency,
+    };
   }
   return { ok: true, config: { resources } };
 }

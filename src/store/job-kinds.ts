@@ -10,8 +10,76 @@ import { reviewSchema } from "../lifecycle/records.js";
 const repoThread = z.object({ owner: z.string(), repo: z.string(), number: z.number() });
 const nothing = z.object({}).strict();
 
+const auditResult = z.union([
+  z.object({
+    status: z.enum(["succeeded", "failed"]),
+    affectedRows: z.number(),
+    durationMs: z.number(),
+    rolledBack: z.boolean(),
+    outputSha256: z.string(),
+  }),
+  z.object({ status: z.literal("unknown"), why: z.string() }),
+]);
+
+/** What a finished command publishes, decided by the worker when it recorded the outcome. */
+const outcomeToPublish = z.object({
+  status: z.enum(["succeeded", "failed", "unknown"]),
+  /** The result comment, rendered and scrubbed of credentials. */
+  body: z.string(),
+  linkSummary: z.string(),
+  statusView: z.object({
+    headline: z.string(),
+    progress: z.string(),
+    reasons: z.array(z.string()),
+  }),
+  audit: auditResult,
+  basis: z.object({ approvedBy: z.array(z.string()), note: z.string().nullable() }),
+  headSha: z.string(),
+  prUrl: z.string(),
+});
+
+/** Where a command came from: requests/source.ts's RequestSource, as the webhook saw it. */
+const requestSource = z.object({
+  type: z.enum(["issue_comment", "issue", "pull_request"]),
+  deliveryId: z.string().nullable(),
+  installationId: z.number(),
+  repoId: z.number(),
+  owner: z.string(),
+  repo: z.string(),
+  defaultBranch: z.string(),
+  number: z.number(),
+  threadNodeId: z.string(),
+  commentId: z.number().nullable(),
+  commentNodeId: z.string().nullable(),
+  url: z.string(),
+  author: z.string(),
+  body: z.string(),
+});
+
+/** A parsed `/run` or `/jit` (commands/parse.ts). */
+const intakeCommand = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("run"),
+    resource: z.string(),
+    command: z.string(),
+    reason: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal("jit"),
+    resource: z.string(),
+    durationMs: z.number(),
+    durationText: z.string(),
+    reason: z.string().nullable(),
+  }),
+]);
+
 /** Payload schema per job kind; `request` says whether the job is about one request. */
 export const JOB_KINDS = {
+  /**
+   * A `/run` or `/jit` to take in: its reads from GitHub (permission, configuration) happen
+   * here, so the webhook is answered at once and a read GitHub fails is retried.
+   */
+  intake: { request: false, payload: z.object({ source: requestSource, command: intakeCommand }) },
   /** Open the request PR, its check run, and announce it. */
   open_request: { request: true, payload: z.object({ baseBranch: z.string() }) },
   /** A comment on the thread a command came from. */
@@ -47,6 +115,11 @@ export const JOB_KINDS = {
   expire: { request: true, payload: nothing },
   /** The missed-webhook sweep: re-read a pending request's reviews and head. */
   refresh: { request: true, payload: nothing },
+  /**
+   * A finished command's comments, status and audit merge: its own job, so the worker takes
+   * the next command at once and a failed write is retried without re-running anything.
+   */
+  publish_outcome: { request: true, payload: outcomeToPublish },
   /** A pull request that changes `.github/countersign.yml`: the config check run. */
   check_config: {
     request: false,

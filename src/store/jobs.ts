@@ -36,7 +36,8 @@ function fromRow(row: Row): Job {
     kind: String(row.kind),
     installationId: Number(row.installation_id),
     requestId: row.request_id === null ? null : Number(row.request_id),
-    deliveryId: row.delivery_id === null || row.delivery_id === undefined ? null : String(row.delivery_id),
+    deliveryId:
+      row.delivery_id === null || row.delivery_id === undefined ? null : String(row.delivery_id),
     payload: JSON.parse(String(row.payload)) as unknown,
     attempts: Number(row.attempts),
   };

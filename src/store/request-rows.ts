@@ -42,6 +42,7 @@ const COLUMN_OF: Record<string, string> = {
   expiresAt: "expires_at",
   reviews: "reviews",
   pushers: "pushers",
+  cancelRequestedBy: "cancel_requested_by",
   statusDigest: "status_digest",
   prUrl: "pr_url",
   baseBranch: "base_branch",

@@ -4,12 +4,7 @@
  * event, so two replicas or a redelivered webhook can never move a request twice.
  */
 import type { Knex } from "knex";
-import {
-  INITIAL_STATUSES,
-  isLegalMove,
-  OPEN_STATUSES,
-  type RequestStatus,
-} from "../lifecycle/states.js";
+import { INITIAL_STATUSES, OPEN_STATUSES, type RequestStatus } from "../lifecycle/states.js";
 import type {
   NewRequest,
   RequestEvent,
@@ -28,19 +23,14 @@ export type {
   StoredReview,
 } from "../lifecycle/records.js";
 
-/** Extra compare-and-set conditions for `transition` (leases: see src/worker/executor.ts). */
-export interface TransitionGuard {
-  /** Only if the request's lease has expired by the database's clock. */
-  leaseExpired?: boolean;
-  /** Only if this worker holds the lease. */
-  leaseOwner?: string;
-}
+import {
+  transitionRequest,
+  type TransitionOptions,
+  type TransitionResult,
+} from "./request-transition.js";
 
-/** NOTIFY channel of transitions to `approved` (payload: the request id). */
-export const APPROVED_CHANNEL = "countersign_approved";
-
-export type TransitionResult =
-  { ok: true; request: RequestRecord } | { ok: false; current: RequestRecord | null };
+export type { TransitionGuard, TransitionOptions, TransitionResult } from "./request-transition.js";
+export { APPROVED_CHANNEL } from "./request-transition.js";
 
 export class RequestStore {
   constructor(private readonly knex: Knex) {}
@@ -113,51 +103,9 @@ export class RequestStore {
     id: number,
     from: RequestStatus | readonly RequestStatus[],
     to: RequestStatus,
-    options: { actor: string; detail?: string; patch?: RequestPatch; guard?: TransitionGuard },
+    options: TransitionOptions,
   ): Promise<TransitionResult> {
-    const fromList: readonly RequestStatus[] = typeof from === "string" ? [from] : from;
-    for (const origin of fromList) {
-      if (!isLegalMove(origin, to)) throw new Error(`illegal transition ${origin} → ${to}`);
-    }
-    return this.knex.transaction(async (trx) => {
-      const before = (await trx("requests").where({ id }).first("status")) as
-        { status: RequestStatus } | undefined;
-      const updated = await trx("requests")
-        .where({ id })
-        .whereIn("status", fromList as RequestStatus[])
-        .modify((query) => {
-          // Part of the same compare-and-set: a lease renewed a moment ago is not expired.
-          if (options.guard?.leaseExpired) query.whereRaw("lease_expires_at < now()");
-          if (options.guard?.leaseOwner !== undefined) {
-            query.andWhere({ lease_owner: options.guard.leaseOwner });
-          }
-        })
-        .update({
-          ...toRow(options.patch ?? {}),
-          status: to,
-          status_detail: options.detail ?? null,
-          updated_at: trx.fn.now(),
-        })
-        .returning("*");
-      const row = updated[0] as Row | undefined;
-      if (row === undefined || before === undefined) {
-        const current = (await trx("requests").where({ id }).first()) as Row | undefined;
-        return { ok: false as const, current: current === undefined ? null : fromRow(current) };
-      }
-      await trx("request_events").insert({
-        request_id: id,
-        from_status: before.status,
-        to_status: to,
-        actor: options.actor,
-        detail: options.detail ?? null,
-      });
-      // Wakes workers LISTENing on a shared PostgreSQL; delivered at COMMIT, so a worker never
-      // sees the wake-up before the row. Harmless (nobody listens) on the embedded store.
-      if (to === "approved") {
-        await trx.raw("select pg_notify(?, ?)", [APPROVED_CHANNEL, String(id)]);
-      }
-      return { ok: true as const, request: fromRow(row) };
-    });
+    return transitionRequest(this.knex, id, from, to, options);
   }
 
   /** Records GitHub ids and other facts that are not a status change. */
@@ -199,8 +147,8 @@ export class RequestStore {
     });
   }
 
-  /** Open (pending or approved) requests started from one thread, newest first. */
-  async findOpenBySourceThread(
+  /** Open or running requests started from one thread, newest first (what /cancel stops). */
+  async findCancellableBySourceThread(
     owner: string,
     repo: string,
     sourceNumber: number,
@@ -208,7 +156,7 @@ export class RequestStore {
     const rows = (await this.knex("requests")
       .whereRaw("lower(owner) = lower(?) and lower(repo) = lower(?)", [owner, repo])
       .andWhere({ source_number: sourceNumber })
-      .whereIn("status", [...OPEN_STATUSES])
+      .whereIn("status", [...OPEN_STATUSES, "running"])
       .orderBy("id", "desc")) as Row[];
     return rows.map(fromRow);
   }
@@ -319,15 +267,15 @@ export class RequestStore {
    * Approved requests a worker may claim, oldest first. Only a hint: the claim itself is
    * `transition(id, "approved", "running")`, which exactly one worker wins.
    */
-  async findClaimable(limit = 10): Promise<number[]> {
+  async findClaimable(limit = 10): Promise<{ id: number; resource: string }[]> {
     const rows = (await this.knex("requests")
       .where({ status: "approved", kind: "command" })
       .whereNotNull("pr_number")
       .whereNotNull("head_sha")
       .orderBy("id")
       .limit(limit)
-      .select("id")) as { id: number | string }[];
-    return rows.map((row) => Number(row.id));
+      .select("id", "resource")) as { id: number | string; resource: string }[];
+    return rows.map((row) => ({ id: Number(row.id), resource: row.resource }));
   }
 
   /**
@@ -343,6 +291,25 @@ export class RequestStore {
         updated_at: this.knex.fn.now(),
       });
     return Number(count) === 1;
+  }
+
+  /**
+   * Asks the worker running a request to stop it: recorded once, only while it runs. The
+   * worker polls `cancelRequestedBy` and aborts the command.
+   */
+  async requestCancel(id: number, actor: string): Promise<boolean> {
+    const count = await this.knex("requests")
+      .where({ id, status: "running" })
+      .whereNull("cancel_requested_by")
+      .update({ cancel_requested_by: actor, updated_at: this.knex.fn.now() });
+    return Number(count) === 1;
+  }
+
+  /** Who asked to stop this running request, or null. */
+  async cancelRequestedBy(id: number): Promise<string | null> {
+    const row = (await this.knex("requests").where({ id }).first("cancel_requested_by")) as
+      { cancel_requested_by: string | null } | undefined;
+    return row?.cancel_requested_by ?? null;
   }
 
   /** Running requests whose lease has expired by the database's clock (their worker died). */

@@ -11,6 +11,8 @@ import type { Passed } from "./recheck.js";
 import type { RunResult } from "./run-command.js";
 
 export interface DescribedOutcome {
+  /** What the result comment renders. */
+  view: ResultView;
   audit: AuditResult;
   finished: ResultSummary;
   /** The result comment, rendered and scrubbed. */
@@ -69,5 +71,5 @@ export function describeOutcome(
         }),
     outputSha256: digest,
   };
-  return { audit, finished, body: outcomeComment(view, status, why, scrub) };
+  return { view, audit, finished, body: outcomeComment(view, status, why, scrub) };
 }

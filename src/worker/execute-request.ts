@@ -8,14 +8,16 @@
  * 3. run (`run-command.ts`) the file's content on the resource's engine;
  * 4. finish: record the true outcome (`succeeded`, `failed`, or `unknown` when the
  *    connection died during COMMIT) by compare-and-set;
- * 5. publish (`lifecycle/outcome.ts`): comments, check run and status, the audit merge.
+ * 5. publish: queued as a `publish_outcome` job (comments, check run and status, the audit
+ *    merge: `lifecycle/outcome.ts`), so the worker takes the next command at once.
  */
 import { credentialRedactor } from "../engines/index.js";
 import type { GitHub } from "../github/client.js";
 import { postComment } from "../github/comments.js";
 import { APP_ACTOR, finish, release, start } from "../lifecycle/moves.js";
-import { finishedStatusView, outcomeLine, publishOutcome } from "../lifecycle/outcome.js";
+import { finishedStatusView, outcomeLine } from "../lifecycle/outcome.js";
 import type { RequestRecord, ResultSummary } from "../lifecycle/records.js";
+import type { NewJob } from "../store/jobs.js";
 import { refuseClaimed } from "../lifecycle/refusal.js";
 import { resourceUrlVariable } from "../policy/config.js";
 import { resultTrailer } from "../render/commit-message.js";
@@ -23,6 +25,8 @@ import { errorText, type Claim, type ExecuteDeps, type ExecutionEnd } from "./ex
 import { isRefusal } from "./preflight.js";
 import { recheck, type Passed } from "./recheck.js";
 import { runCommand, type RunResult } from "./run-command.js";
+import { cancelledBy, finishCancelled } from "./cancelled-run.js";
+import { scheduleRunningNotice } from "./running-notice.js";
 import { describeOutcome, type DescribedOutcome } from "./describe-outcome.js";
 
 export {
@@ -46,15 +50,27 @@ export async function executeRequest(
   if ("executed" in passed) return passed;
   const summary = await startStage(deps, request, passed, claim);
   if (summary === null) return { executed: false, status: "lost" };
-  const run = await runCommand(deps, request, passed, claim, scrub);
+  const notice = scheduleRunningNotice(deps, github, request, passed, new Date(summary.startedAt));
+  const run = await runCommand(deps, request, { passed, summary }, claim, scrub);
+  await notice.settle();
   const described = describeOutcome(request, passed, summary, run, scrub);
-  const recorded = await finishStage(deps, request, claim, run, described);
-  if (recorded === null) {
-    await tellLateOutcome(deps, github, request, described);
-    return { executed: true, status: run.status, recorded: false };
+  const canceller = cancelledBy(claim.signal, run);
+  if (canceller !== null) {
+    const recorded = await finishCancelled(
+      deps,
+      github,
+      request,
+      canceller,
+      described,
+      claim,
+      scrub,
+    );
+    return { executed: true, status: "cancelled", recorded };
   }
-  await publishStage(deps, github, recorded, passed, run, described);
-  return { executed: true, status: run.status, recorded: true };
+  const publish = publishJob(request, passed, run, described);
+  const recorded = await finishStage(deps, request, claim, run, described, publish);
+  if (!recorded) await tellLateOutcome(deps, github, request, described);
+  return { executed: true, status: run.status, recorded };
 }
 
 /**
@@ -115,18 +131,22 @@ async function startStage(
   return summary;
 }
 
-/** Records the outcome; null when the lease was declared lost meanwhile. */
+/** Records the outcome and queues its publication; false when the lease was lost meanwhile. */
 async function finishStage(
   deps: ExecuteDeps,
   request: RequestRecord,
   claim: Claim,
   run: RunResult,
   described: DescribedOutcome,
-): Promise<RequestRecord | null> {
-  const moved = await finish(deps.store, request.id, claim.workerId, {
+  publish: NewJob,
+): Promise<boolean> {
+  const outcome = {
     status: run.status,
     detail: resultTrailer(described.audit),
     result: described.finished,
+  };
+  const moved = await finish(deps.store, request.id, claim.workerId, outcome, async (trx) => {
+    await deps.jobs.enqueue(publish, trx);
   });
   deps.log.info(
     {
@@ -137,7 +157,7 @@ async function finishStage(
     },
     "executed",
   );
-  return moved.ok ? moved.request : null;
+  return moved.ok;
 }
 
 /**
@@ -166,25 +186,28 @@ async function tellLateOutcome(
   }
 }
 
-async function publishStage(
-  deps: ExecuteDeps,
-  github: GitHub,
+/** The publication of the outcome, queued with the outcome: the worker never waits for it. */
+function publishJob(
   request: RequestRecord,
   passed: Passed,
   run: RunResult,
   described: DescribedOutcome,
-): Promise<void> {
+): NewJob {
   const line = outcomeLine(run.status, run.outcome);
-  const published = await publishOutcome(deps, github, {
-    request,
-    status: run.status,
-    body: described.body,
-    linkSummary: line,
-    statusView: finishedStatusView(run.status, line, passed.basis, []),
-    audit: described.audit,
-    basis: passed.basis,
-    headSha: described.finished.headSha,
-    prUrl: passed.prUrl,
-  });
-  await deps.store.patch(request.id, { result: { ...described.finished, ...published } });
+  return {
+    kind: "publish_outcome",
+    installationId: request.installationId,
+    requestId: request.id,
+    dedupeKey: `publish:${request.id}`,
+    payload: {
+      status: run.status,
+      body: described.body,
+      linkSummary: line,
+      statusView: finishedStatusView(run.status, line, passed.basis, []),
+      audit: described.audit,
+      basis: passed.basis,
+      headSha: described.finished.headSha,
+      prUrl: passed.prUrl,
+    },
+  };
 }

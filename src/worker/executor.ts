@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { GitHub } from "../github/client.js";
 import type { CheckCommand } from "../requests/command-check.js";
 import { listenForApproved, type Listener } from "../store/approved-listener.js";
+import type { JobQueue } from "../store/jobs.js";
 import type { RequestStore } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 import {
@@ -23,6 +24,7 @@ import {
   type ExecutionEnd,
   type ExecutionLimits,
   type Logger,
+  CancelRequested,
 } from "./execution-context.js";
 import { executeRequest } from "./execute-request.js";
 import { claim } from "../lifecycle/moves.js";
@@ -30,6 +32,8 @@ import { sweepExpiredLeases } from "./lease-sweeper.js";
 
 export interface ExecutorDeps {
   store: RequestStore;
+  /** Publications of outcomes are queued here; the job runner makes the GitHub writes. */
+  jobs: JobQueue;
   teams: TeamCache;
   checkCommand: CheckCommand;
   env: NodeJS.ProcessEnv;
@@ -48,6 +52,8 @@ export interface ExecutorOptions {
   leaseMs?: number;
   /** Poll (and sweep) interval; NOTIFY makes claims faster than this. */
   pollMs?: number;
+  /** How often a running command's request is checked for a /cancel. */
+  cancelPollMs?: number;
   /** Commands run at once by this worker. */
   concurrency?: number;
   limits?: Partial<ExecutionLimits>;
@@ -71,6 +77,7 @@ export class Executor {
   readonly workerId: string;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly cancelPollMs: number;
   private readonly concurrency: number;
   private readonly limits: ExecutionLimits;
   private readonly inFlight = new Map<number, { promise: Promise<void>; abort: AbortController }>();
@@ -90,6 +97,7 @@ export class Executor {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 5_000;
+    this.cancelPollMs = options.cancelPollMs ?? 1_000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.onExecutionEnd = options.onExecutionEnd;
@@ -97,10 +105,18 @@ export class Executor {
 
   /** Claims one approved request; null when there is none (or another worker was faster). */
   async claim(): Promise<number | null> {
-    for (const id of await this.deps.store.findClaimable(10)) {
+    for (const { id, resource } of await this.deps.store.findClaimable(10)) {
       if (this.inFlight.has(id)) continue;
       const now = this.deps.now?.() ?? new Date();
-      const claimed = await claim(this.deps.store, id, this.workerId, this.leaseMs, now);
+      // A resource the server no longer declares still gets one slot: the re-check refuses it.
+      const concurrency = this.deps.serverConfig.resources[resource]?.concurrency ?? 1;
+      const claimed = await claim(
+        this.deps.store,
+        { id, resource, concurrency },
+        this.workerId,
+        this.leaseMs,
+        now,
+      );
       if (claimed.ok) {
         // The lease by the database's clock from now on (one clock for every worker).
         await this.deps.store.renewLease(id, this.workerId, this.leaseMs);
@@ -130,8 +146,9 @@ export class Executor {
   sweep(): Promise<number> {
     return sweepExpiredLeases({
       store: this.deps.store,
+      jobs: this.deps.jobs,
+      env: this.deps.env,
       log: this.deps.log,
-      githubFor: (installationId) => this.deps.githubFor(installationId),
     });
   }
 
@@ -184,30 +201,11 @@ export class Executor {
   /** Runs a claimed request with its lease renewed; never throws. */
   private track(id: number): Promise<void> {
     const abort = new AbortController();
-    const renewEvery = Math.max(50, Math.floor(this.leaseMs / 3));
-    const renew = setInterval(() => {
-      void this.deps.store.renewLease(id, this.workerId, this.leaseMs).then(
-        async (held) => {
-          if (held || abort.signal.aborted || finished) return;
-          // The final state change releases the lease while the outcome is still being
-          // published: that is a normal end. But `unknown` is what the lease sweeper declares
-          // when it took the lease away: then stop at once (harmless if we had finished).
-          const status = (await this.deps.store.get(id))?.status;
-          if (status !== "running" && status !== "unknown") return;
-          this.deps.log.error({ requestId: id }, "lease lost while running: aborting");
-          abort.abort(new Error("the worker lost its lease"));
-        },
-        (error: unknown) => {
-          // The database is unreachable: keep going; the next renewal may work, and if the
-          // lease runs out meanwhile the request is declared unknown, never run twice.
-          this.deps.log.warn({ requestId: id, err: errorText(error) }, "lease renewal failed");
-        },
-      );
-    }, renewEvery);
-    const claimedAt = performance.now();
     // A renewal that was already under way when the run ended finds the lease released by
     // the final state change: that is the normal end, not a lost lease.
     let finished = false;
+    const stopWatching = this.watch(id, abort, () => finished);
+    const claimedAt = performance.now();
     const promise = this.run(id, abort.signal)
       .then((end) => {
         finished = true;
@@ -219,11 +217,50 @@ export class Executor {
         this.deps.log.error({ requestId: id, err: errorText(error) }, "execution failed");
       })
       .finally(() => {
-        clearInterval(renew);
+        stopWatching();
         this.inFlight.delete(id);
       });
     this.inFlight.set(id, { promise, abort });
     return promise;
+  }
+
+  /** Renews the lease, and watches for a /cancel; either may abort the command. */
+  private watch(id: number, abort: AbortController, finished: () => boolean): () => void {
+    const renewEvery = Math.max(50, Math.floor(this.leaseMs / 3));
+    const renew = setInterval(() => void this.renewOrAbort(id, abort, finished), renewEvery);
+    const cancel = setInterval(() => {
+      if (abort.signal.aborted || finished()) return;
+      void this.deps.store.cancelRequestedBy(id).then(
+        (actor) => {
+          if (actor === null || abort.signal.aborted || finished()) return;
+          this.deps.log.info({ requestId: id, actor }, "cancel requested: stopping the command");
+          abort.abort(new CancelRequested(actor));
+        },
+        () => undefined, // the next poll tries again; the lease decides if the store is gone
+      );
+    }, this.cancelPollMs);
+    return () => {
+      clearInterval(renew);
+      clearInterval(cancel);
+    };
+  }
+
+  private async renewOrAbort(id: number, abort: AbortController, finished: () => boolean) {
+    try {
+      const held = await this.deps.store.renewLease(id, this.workerId, this.leaseMs);
+      if (held || abort.signal.aborted || finished()) return;
+      // The final state change releases the lease while the outcome is still being
+      // published: that is a normal end. But `unknown` is what the lease sweeper declares
+      // when it took the lease away: then stop at once (harmless if we had finished).
+      const status = (await this.deps.store.get(id))?.status;
+      if (status !== "running" && status !== "unknown") return;
+      this.deps.log.error({ requestId: id }, "lease lost while running: aborting");
+      abort.abort(new Error("the worker lost its lease"));
+    } catch (error) {
+      // The database is unreachable: keep going; the next renewal may work, and if the
+      // lease runs out meanwhile the request is declared unknown, never run twice.
+      this.deps.log.warn({ requestId: id, err: errorText(error) }, "lease renewal failed");
+    }
   }
 
   private async run(id: number, signal: AbortSignal): Promise<ExecutionEnd> {
@@ -235,6 +272,7 @@ export class Executor {
     return executeRequest(
       {
         store: this.deps.store,
+        jobs: this.deps.jobs,
         teams: this.deps.teams,
         checkCommand: this.deps.checkCommand,
         env: this.deps.env,
@@ -245,7 +283,11 @@ export class Executor {
       },
       github,
       request,
-      { workerId: this.workerId, signal },
+      {
+        workerId: this.workerId,
+        signal,
+        renewLease: () => this.deps.store.renewLease(id, this.workerId, this.leaseMs),
+      },
     );
   }
 

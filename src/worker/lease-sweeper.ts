@@ -6,19 +6,22 @@
  * re-check (it records "executing" before it starts the command, only while it holds the
  * lease), nothing ran: the claim is given back and the next claim re-checks from scratch.
  */
-import type { GitHub } from "../github/client.js";
+import { terminateSession } from "../engines/index.js";
 import { declareUnknown, release } from "../lifecycle/moves.js";
-import { finishedStatusView, publishOutcome } from "../lifecycle/outcome.js";
-import type { ResultSummary } from "../lifecycle/records.js";
+import { resourceUrlVariable } from "../policy/config.js";
+import { finishedStatusView } from "../lifecycle/outcome.js";
+import type { RequestRecord, ResultSummary } from "../lifecycle/records.js";
 import { renderTemplate } from "../render/templates.js";
-import { APP_ACTOR } from "../lifecycle/moves.js";
+import type { JobQueue, NewJob } from "../store/jobs.js";
 import type { RequestStore } from "../store/requests.js";
 import type { Logger } from "./execution-context.js";
 
 export interface SweepDeps {
   store: RequestStore;
+  /** The server's environment: the resource URLs, to stop a dead worker's session. */
+  env: NodeJS.ProcessEnv;
+  jobs: JobQueue;
   log: Logger;
-  githubFor(installationId: number): Promise<GitHub>;
 }
 
 export const LOST_WORKER = "the worker running it stopped before reporting an outcome";
@@ -39,11 +42,17 @@ export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<n
       }
       continue;
     }
+    const stopped = await stopSession(deps, request, summary);
+    const lost = { ...summary, phase: "finished", status: "unknown" } satisfies ResultSummary;
     const result = await declareUnknown(
       deps.store,
       request.id,
-      `lease expired while running: ${LOST_WORKER}; the command may or may not have run`,
-      { ...summary, phase: "finished", status: "unknown" } satisfies ResultSummary,
+      `lease expired while running: ${LOST_WORKER}; the command may or may not have run${stopped}`,
+      lost,
+      async (trx, declared) => {
+        if (declared.prNumber === null) return;
+        await deps.jobs.enqueue(publishUnknown(declared, lost), trx);
+      },
     );
     if (!result.ok) continue;
     moved += 1;
@@ -51,39 +60,57 @@ export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<n
       { requestId: request.id, leaseOwner: request.leaseOwner },
       "lease expired while running: outcome unknown",
     );
-    if (result.request.prNumber === null) continue;
-    try {
-      const github = await deps.githubFor(request.installationId);
-      const basis = { approvedBy: summary.approvedBy, note: summary.approvalNote };
-      const published = await publishOutcome(deps, github, {
-        request: result.request,
-        status: "unknown",
-        body: renderTemplate("execution-unknown", {
-          id: request.id,
-          resource: request.resource,
-          why: LOST_WORKER,
-        }),
-        linkSummary: "its worker stopped while the command ran, so it may or may not have run",
-        statusView: finishedStatusView("unknown", "outcome unknown", basis, [
-          `The command may or may not have run: ${LOST_WORKER}. Countersign will not run it again.`,
-        ]),
-        audit: { status: "unknown", why: LOST_WORKER },
-        basis,
-        headSha: summary.headSha,
-        prUrl: summary.prUrl,
-      });
-      await deps.store.patch(request.id, {
-        result: { ...summary, phase: "finished", status: "unknown", ...published },
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      deps.log.warn({ requestId: request.id, err: message }, "could not publish unknown outcome");
-      await deps.store.note(
-        request.id,
-        APP_ACTOR,
-        `publishing the unknown outcome failed: ${message}`,
-      );
-    }
   }
   return moved;
+}
+
+/**
+ * The dead worker's session on the target is terminated before the verdict, so the command
+ * stops (and rolls back, unless it was committing) instead of running on, holding its locks,
+ * until the statement timeout. The outcome stays `unknown` either way; what happened to the
+ * session is added to the `unknown` event's detail.
+ */
+async function stopSession(
+  deps: SweepDeps,
+  request: RequestRecord,
+  summary: ResultSummary,
+): Promise<string> {
+  if (summary.session === undefined) return "";
+  const url = deps.env[resourceUrlVariable(request.resource)] ?? "";
+  const stopped = await terminateSession(url, summary.session);
+  const detail =
+    "problem" in stopped
+      ? `could not stop its session on the server: ${stopped.problem}`
+      : stopped.terminated
+        ? `terminated its session on the server (backend ${summary.session.backendPid})`
+        : "its session on the server had already ended";
+  deps.log.warn({ requestId: request.id, backendPid: summary.session.backendPid }, detail);
+  return `; ${detail}`;
+}
+
+/** What a request whose worker died mid-command publishes: it may or may not have run. */
+function publishUnknown(request: RequestRecord, summary: ResultSummary): NewJob {
+  const basis = { approvedBy: summary.approvedBy, note: summary.approvalNote };
+  return {
+    kind: "publish_outcome",
+    installationId: request.installationId,
+    requestId: request.id,
+    dedupeKey: `publish:${request.id}`,
+    payload: {
+      status: "unknown",
+      body: renderTemplate("execution-unknown", {
+        id: request.id,
+        resource: request.resource,
+        why: LOST_WORKER,
+      }),
+      linkSummary: "its worker stopped while the command ran, so it may or may not have run",
+      statusView: finishedStatusView("unknown", "outcome unknown", basis, [
+        `The command may or may not have run: ${LOST_WORKER}. Countersign will not run it again.`,
+      ]),
+      audit: { status: "unknown", why: LOST_WORKER },
+      basis,
+      headSha: summary.headSha,
+      prUrl: summary.prUrl,
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { openEngine } from "../engines/index.js";
 import type { ExecutionOutcome } from "../engines/types.js";
-import type { RequestRecord } from "../lifecycle/records.js";
+import type { RequestRecord, ResultSummary } from "../lifecycle/records.js";
 import { errorText, type Claim, type ExecuteDeps } from "./execution-context.js";
 import type { Passed } from "./recheck.js";
 
@@ -19,10 +19,11 @@ export interface RunResult {
 export async function runCommand(
   deps: ExecuteDeps,
   request: RequestRecord,
-  passed: Passed,
+  run: { passed: Passed; summary: ResultSummary },
   claim: Claim,
   scrub: (text: string) => string,
 ): Promise<RunResult> {
+  const { passed, summary } = run;
   const opened = openEngine(request.resource, deps.env);
   if (!opened.ok)
     return { outcome: scrubOutcome(notAttempted(opened.error), scrub), status: "failed" };
@@ -37,6 +38,15 @@ export async function runCommand(
         : { maxAffectedRows: passed.policy.guardrails.maxAffectedRows }),
       keepRows: deps.limits.keepRows,
       signal: claim.signal,
+      // Recorded before anything runs, so the lease sweeper can stop the session if this
+      // worker dies; if it cannot be recorded, nothing runs.
+      onSession: async (session) => {
+        const held = await deps.store.patchIfLeased(request.id, claim.workerId, {
+          result: { ...summary, session },
+        });
+        if (!held) throw new Error("the worker lost its lease before the command ran");
+      },
+      beforeCommit: () => claim.renewLease(),
     });
     return { outcome: scrubOutcome(outcome, scrub), status: finalStatus(outcome) };
   } catch (error) {
@@ -65,9 +75,13 @@ function notAttempted(message: string): ExecutionOutcome {
   };
 }
 
-/** `unknown` when the engine cannot say whether COMMIT happened. */
+/** `unknown` when the engine cannot say whether the command's changes were committed. */
 export function finalStatus(outcome: ExecutionOutcome): FinalStatus {
   if (outcome.error?.code === "COUNTERSIGN_COMMIT_UNKNOWN") return "unknown";
+  // The command ended the transaction itself (COMMIT inside it): its effects may be committed.
+  if (outcome.error?.code === "COUNTERSIGN_TRANSACTION_ENDED" && !outcome.rolledBack) {
+    return "unknown";
+  }
   return outcome.status;
 }
 

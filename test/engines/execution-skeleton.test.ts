@@ -273,3 +273,61 @@ describe("ExecutionRunner: whatever is thrown is described", () => {
     expect(outcome).toMatchObject({ status: "failed", rolledBack: false });
   });
 });
+
+describe("ExecutionRunner: the holder of the request, just before COMMIT", () => {
+  it("beforeCommit answering false (the lease is gone) rolls back; COMMIT is never sent", async () => {
+    const calls: string[] = [];
+    const outcome = await runnerFor({}, calls).execute(
+      options({ beforeCommit: () => Promise.resolve(false) }),
+    );
+    expect(outcome).toMatchObject({
+      status: "failed",
+      rolledBack: true,
+      error: { code: "COUNTERSIGN_ABORTED", message: expect.stringContaining("lease lost") },
+    });
+    expect(calls).not.toContain("commit");
+    expect(calls.at(-1)).toBe("rollbackAfterError");
+  });
+
+  it("beforeCommit throwing (the store is unreachable) rolls back too: fail closed", async () => {
+    const calls: string[] = [];
+    const outcome = await runnerFor({}, calls).execute(
+      options({ beforeCommit: () => Promise.reject(new Error("store down")) }),
+    );
+    expect(outcome).toMatchObject({ status: "failed", rolledBack: true });
+    expect(calls).not.toContain("commit");
+  });
+
+  it("beforeCommit answering true commits", async () => {
+    const calls: string[] = [];
+    const outcome = await runnerFor({}, calls).execute(
+      options({ beforeCommit: () => Promise.resolve(true) }),
+    );
+    expect(outcome).toMatchObject({ status: "succeeded" });
+    expect(calls.at(-1)).toBe("commit");
+  });
+
+  it("the session's identity is told before anything runs; if that fails, nothing runs", async () => {
+    const calls: string[] = [];
+    const dialect: Dialect<string> = {
+      readOnlyByRowCount: false,
+      prepare: () => ({ ok: true, units: ["UPDATE t"] }),
+      open: () => ({
+        ...fakeSession({}, calls),
+        identity: () => Promise.resolve({ backendPid: 42, backendStart: "1" }),
+      }),
+    };
+    const told: number[] = [];
+    const runner = new ExecutionRunner(dialect, (text) => text);
+    await runner.execute(
+      options({ onSession: (identity) => Promise.resolve(void told.push(identity.backendPid)) }),
+    );
+    expect(told).toEqual([42]);
+    calls.length = 0;
+    const refused = await runner.execute(
+      options({ onSession: () => Promise.reject(new Error("lease lost before it ran")) }),
+    );
+    expect(refused).toMatchObject({ status: "failed", rolledBack: true });
+    expect(calls.filter((call) => call.startsWith("run"))).toEqual([]);
+  });
+});

@@ -16,7 +16,16 @@ import { createCommandChecker } from "../../src/requests/command-check.js";
 import type { Database } from "../../src/store/database.js";
 import { RequestStore, type RequestRecord } from "../../src/store/requests.js";
 import { TeamCache } from "../../src/store/team-cache.js";
-import { Executor, type ExecutorOptions } from "../../src/worker/executor.js";
+import {
+  Executor,
+  type ExecutorDeps,
+  type ExecutorOptions,
+  type StopResult,
+} from "../../src/worker/executor.js";
+import { jobHandlers } from "../../src/jobs/handlers.js";
+import { JobRunner } from "../../src/jobs/runner.js";
+import { createServices } from "../../src/requests/services.js";
+import type { JobQueue } from "../../src/store/jobs.js";
 
 export const API = "https://api.github.com";
 export const OWNER = "acme";
@@ -83,10 +92,45 @@ export function requestFile(id: number, command: string): string {
 export interface WorkerWorld {
   store: RequestStore;
   teams: TeamCache;
+  jobs: JobQueue;
   probot: Probot;
   log: ReturnType<typeof recordingLog>;
   env: NodeJS.ProcessEnv;
   executor(options?: ExecutorOptions): Executor;
+  /** Runs the queued jobs (the outcomes' publications), as the app's job runner would. */
+  publish(): Promise<number>;
+}
+
+/**
+ * An executor whose every run (and sweep) is followed by the job runner publishing what it
+ * queued, as the app's job runner would a moment later: tests see the whole story.
+ */
+class PublishingExecutor extends Executor {
+  constructor(
+    deps: ExecutorDeps,
+    options: ExecutorOptions,
+    private readonly publisher: JobRunner,
+  ) {
+    super(deps, options);
+  }
+
+  override async runOnce(): Promise<number | null> {
+    const id = await super.runOnce();
+    await this.publisher.drain();
+    return id;
+  }
+
+  override async sweep(): Promise<number> {
+    const moved = await super.sweep();
+    await this.publisher.drain();
+    return moved;
+  }
+
+  override async stop(deadlineMs?: number): Promise<StopResult> {
+    const result = await super.stop(deadlineMs);
+    await this.publisher.drain();
+    return result;
+  }
 }
 
 export function workerWorld(
@@ -94,28 +138,36 @@ export function workerWorld(
   env: NodeJS.ProcessEnv,
   server: ServerConfig = openServerConfig(OWNER),
 ): WorkerWorld {
-  const store = new RequestStore(database.knex);
-  const teams = new TeamCache(database.knex);
+  const services = createServices(database, env, server);
+  const { store, teams, jobs } = services;
   const probot = testProbot();
   const log = recordingLog();
+  const githubFor = async (installationId: number) => (await probot.auth(installationId)) as GitHub;
+  const publisher = new JobRunner(jobs, jobHandlers(services, log), githubFor, log, {
+    maxAttempts: 1,
+  });
   return {
     store,
     teams,
+    jobs,
     probot,
     log,
     env,
+    publish: () => publisher.drain(),
     executor: (options = {}) =>
-      new Executor(
+      new PublishingExecutor(
         {
           store,
+          jobs,
           teams,
-          checkCommand: createCommandChecker(env),
+          checkCommand: services.checkCommand,
           env,
           serverConfig: server,
           log,
-          githubFor: async (installationId) => (await probot.auth(installationId)) as GitHub,
+          githubFor,
         },
         { pollMs: 50, ...options },
+        publisher,
       ),
   };
 }

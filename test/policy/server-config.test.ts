@@ -29,6 +29,7 @@ const FULL = {
       jit: { max_duration: "1h" },
       audit_branch: "audit",
       timeout: "24h",
+      concurrency: 3,
     },
     "staging-db": { repos: ["acme/*"], approvals: "none" },
   },
@@ -69,6 +70,9 @@ describe("the server file", () => {
       guardrails: { deny: DEFAULT_DENY, warn: [], allowUnparsed: false, readFunctions: [] },
     });
     expect(result.config.resources["staging-db"]?.floor.auditBranch).toBeUndefined();
+    // Commands at once on the target: as declared, one unless the server says more.
+    expect(prod?.concurrency).toBe(3);
+    expect(result.config.resources["staging-db"]?.concurrency).toBe(1);
   });
 
   test.each([
@@ -104,6 +108,10 @@ describe("the server file", () => {
         },
       },
       "resources",
+    ],
+    [
+      { resources: { db: { repos: ["acme/*"], approvals: "none", concurrency: 0 } } },
+      "resources.db.concurrency",
     ],
     [{ resources: {}, extra: true }, "(top level)"],
   ])("refuses %j at %s", (raw, path) => {

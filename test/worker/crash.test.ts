@@ -175,9 +175,11 @@ describeWithTarget("a worker killed mid-run (separate process, SIGKILL)", () => 
   afterAll(async () => {
     child?.kill("SIGKILL");
     github?.server.close();
-    // The killed worker's backend may still sleep; end it so the schema can be dropped.
+    // If the test failed before the sweep, the killed worker's backend may still sleep: end
+    // that one (its query names this test's own schema) so the schema can be dropped.
     await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'countersign' AND query LIKE '%pg_sleep%'",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'countersign' AND query LIKE $1",
+      [`%${scratch.schema}%pg_sleep%`],
     );
     await scratch.drop();
     await database.close();
@@ -272,10 +274,20 @@ describeWithTarget("a worker killed mid-run (separate process, SIGKILL)", () => 
     expect((await world.store.get(request.id))?.status).toBe("unknown");
     // The killed transaction never committed; no second execution started.
     expect(await scratch.query(`SELECT count(*)::int AS n FROM ${runs}`)).toEqual([{ n: 0 }]);
-    const sleeping = await scratch.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'countersign' AND query LIKE '%pg_sleep(20)%'`,
+    // The killed worker's session does not run on to the end of its 20 s sleep: the sweeper
+    // terminated the backend the child recorded before running the command (#15).
+    expect(stored?.result?.session).toMatchObject({ backendPid: expect.any(Number) });
+    expect(events.at(-1)?.detail).toMatch(/terminated its session on the server \(backend \d+\)/);
+    await eventually(
+      async () =>
+        (
+          await scratch.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'countersign' AND query LIKE '%pg_sleep(20)%'`,
+          )
+        )[0]?.n === 0,
+      5_000,
+      "the dead worker's backend to be gone",
     );
-    expect(sleeping[0]?.n ?? 0).toBeLessThanOrEqual(1); // only the orphan of the killed child
     // The child only read (it died before publishing anything).
     expect(
       github.calls.every((call) => call.startsWith("GET ") || call.includes("access_tokens")),

@@ -120,8 +120,9 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
     expect(graphql.variables.body).toContain("### ✅ Succeeded on `prod-db`");
     expect(graphql.variables.body).toContain("approved by bob (dba), carol (security)");
     expect(graphql.variables.body).toContain("**1 row affected**");
+    // Then the hidden marker a retry looks for before posting it again (issue #15).
     expect(graphql.variables.link).toBe(
-      `Countersign request ${request.id} on \`prod-db\` **succeeded**: 1 row affected. Output and audit record: ${PR_URL}\n`,
+      `Countersign request ${request.id} on \`prod-db\` **succeeded**: 1 row affected. Output and audit record: ${PR_URL}\n\n<!-- countersign:PR_node_42:result-link -->`,
     );
 
     const check = recorder.calls.find((call) => call.path.includes("check-runs"))?.body;

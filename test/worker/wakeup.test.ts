@@ -57,6 +57,7 @@ describeWithTarget("wake-ups by LISTEN/NOTIFY", () => {
     const executor = createExecutor(
       {
         store: world.store,
+        jobs: world.jobs,
         teams: world.teams,
         checkCommand: createCommandChecker(env),
         env,
@@ -88,6 +89,8 @@ describeWithTarget("wake-ups by LISTEN/NOTIFY", () => {
     );
     expect(Date.now() - approvedAt).toBeLessThan(5_000);
     await executor.stop(5_000);
+    // The outcome's publication was queued; the app's job runner makes the writes.
+    await world.publish();
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
