@@ -16,3 +16,16 @@ export function httpStatus(error: unknown): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The per-mutation failures of a GraphQL answer ("reviews: team has no access"), or null
+ * when the error is not one (a transport failure, a rate limit).
+ */
+export function graphqlFailures(error: unknown): string[] | null {
+  if (typeof error !== "object" || error === null) return null;
+  const errors = (error as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return null;
+  return (errors as { message: string; path?: (string | number)[] }[]).map(
+    (entry) => `${String(entry.path?.[0] ?? "request")}: ${entry.message}`,
+  );
+}

@@ -4,7 +4,15 @@
  * publish the outcome (the result and link comments, the audit merge). The check run and
  * the PR body go through github/status.ts like every other status change.
  */
-import { httpStatus, type GitHub, type RepoRef } from "./client.js";
+import { graphqlFailures, httpStatus, type GitHub, type RepoRef } from "./client.js";
+import { findMarkedByNode } from "./comments.js";
+import {
+  commentMarker,
+  currentWriteAttempt,
+  isAmbiguous,
+  withMarker,
+  writeOnce,
+} from "./idempotent.js";
 
 /**
  * The text of `path` at commit `ref`, or null when it is not a readable file there (deleted,
@@ -94,49 +102,98 @@ interface AddCommentReply {
   result?: { commentEdge: { node: { url: string } | null } | null } | null;
 }
 
+/** The result mutation for what is still to post: the result, the link, or both. */
+function resultMutation(withResult: boolean, withLink: boolean): string {
+  const parameters = [
+    ...(withResult ? ["$pr: ID!", "$body: String!"] : []),
+    ...(withLink ? ["$thread: ID!", "$link: String!"] : []),
+  ];
+  const result = withResult
+    ? `
+  result: addComment(input: { subjectId: $pr, body: $body }) {
+    commentEdge { node { url } }
+  }`
+    : "";
+  const link = withLink
+    ? `
+  link: addComment(input: { subjectId: $thread, body: $link }) {
+    clientMutationId
+  }`
+    : "";
+  return `mutation Result(${parameters.join(", ")}) {${result}${link}
+}`;
+}
+
 /**
  * Posts the result on the request PR and the link on the source thread in ONE GraphQL
  * request (two independent mutations), as intake does with its announcement: one
  * content-creating request instead of two. A failure of either is reported, not thrown.
+ * Each carries a marker: a retried job posts only what is missing, and after an answer that
+ * leaves it unknown whether GitHub posted them, what GitHub shows is what was posted.
  */
 export async function postResultComments(
   github: GitHub,
   comments: CommentPair,
 ): Promise<PostedComments> {
-  const withLink = comments.sourceThreadId !== null;
-  const query = `mutation Result($pr: ID!, $body: String!${withLink ? ", $thread: ID!, $link: String!" : ""}) {
-  result: addComment(input: { subjectId: $pr, body: $body }) {
-    commentEdge { node { url } }
-  }${
-    withLink
-      ? `
-  link: addComment(input: { subjectId: $thread, body: $link }) {
-    clientMutationId
-  }`
-      : ""
-  }
-}`;
+  const resultMarker = commentMarker(comments.pullRequestId, "result");
+  const linkMarker = commentMarker(comments.pullRequestId, "result-link");
+  const wanted = [
+    { threadId: comments.pullRequestId, marker: resultMarker },
+    ...(comments.sourceThreadId === null
+      ? []
+      : [{ threadId: comments.sourceThreadId, marker: linkMarker }]),
+  ];
+  const before =
+    currentWriteAttempt()?.retry === true
+      ? await findMarkedByNode(github, wanted)
+      : wanted.map(() => null);
+  const postResult = before[0] === null;
+  const postLink = wanted.length > 1 && before[1] === null;
+  if (!postResult && !postLink) return { resultUrl: before[0] ?? null, failures: [] };
   const variables = {
-    pr: comments.pullRequestId,
-    body: comments.body,
-    ...(withLink ? { thread: comments.sourceThreadId, link: comments.linkBody } : {}),
+    ...(postResult
+      ? { pr: comments.pullRequestId, body: withMarker(comments.body, resultMarker) }
+      : {}),
+    ...(postLink
+      ? { thread: comments.sourceThreadId, link: withMarker(comments.linkBody, linkMarker) }
+      : {}),
   };
   try {
-    const reply = await github.graphql<AddCommentReply>(query, variables);
-    return { resultUrl: reply.result?.commentEdge?.node?.url ?? null, failures: [] };
+    const reply = await github.graphql<AddCommentReply>(
+      resultMutation(postResult, postLink),
+      variables,
+    );
+    return { resultUrl: reply.result?.commentEdge?.node?.url ?? before[0] ?? null, failures: [] };
   } catch (error) {
-    const failure = error as {
-      errors?: { message: string; path?: (string | number)[] }[];
-      data?: AddCommentReply;
-    };
-    if (!Array.isArray(failure.errors)) throw error;
-    return {
-      resultUrl: failure.data?.result?.commentEdge?.node?.url ?? null,
-      failures: failure.errors.map(
-        (entry) => `${String(entry.path?.[0] ?? "request")}: ${entry.message}`,
-      ),
-    };
+    const failures = graphqlFailures(error);
+    if (failures !== null) {
+      const data = (error as { data?: AddCommentReply }).data;
+      return { resultUrl: data?.result?.commentEdge?.node?.url ?? before[0] ?? null, failures };
+    }
+    if (!isAmbiguous(error)) throw error;
+    return afterAmbiguousFailure(github, wanted, error);
   }
+}
+
+/**
+ * GitHub may have posted the comments before its answer failed: what the threads show now
+ * is what was posted. Nothing found: the failure stands (the job retries, looking first).
+ */
+async function afterAmbiguousFailure(
+  github: GitHub,
+  wanted: { threadId: string; marker: string }[],
+  error: unknown,
+): Promise<PostedComments> {
+  const found = await findMarkedByNode(github, wanted).catch(() => null);
+  if (found === null || found.every((url) => url === null)) throw error;
+  const why = error instanceof Error ? error.message : String(error);
+  return {
+    resultUrl: found[0] ?? null,
+    failures: [
+      ...(found[0] === null ? [`result: not posted (${why})`] : []),
+      ...(found.length > 1 && found[1] === null ? [`link: not posted (${why})`] : []),
+    ],
+  };
 }
 
 export type MergeResult =
@@ -155,16 +212,22 @@ export async function mergeRequest(
   commit: { sha: string; title: string; message: string },
 ): Promise<MergeResult> {
   try {
-    const { data } = await github.rest.pulls.merge({
-      ...repo,
-      pull_number: pullNumber,
-      merge_method: "squash",
-      sha: commit.sha,
-      commit_title: commit.title,
-      commit_message: commit.message,
+    return await writeOnce<MergeResult>({
+      // A merge GitHub made before its answer failed is not refused ("not mergeable") now.
+      find: () => mergedAlready(github, repo, pullNumber),
+      write: async () => {
+        const { data } = await github.rest.pulls.merge({
+          ...repo,
+          pull_number: pullNumber,
+          merge_method: "squash",
+          sha: commit.sha,
+          commit_title: commit.title,
+          commit_message: commit.message,
+        });
+        if (!data.merged) return { merged: false, status: 200, message: data.message };
+        return { merged: true, sha: data.sha };
+      },
     });
-    if (!data.merged) return { merged: false, status: 200, message: data.message };
-    return { merged: true, sha: data.sha };
   } catch (error) {
     const status = httpStatus(error);
     if (status === undefined || status < 400 || status >= 500 || status === 403 || status === 429) {
@@ -172,6 +235,17 @@ export async function mergeRequest(
     }
     return { merged: false, status, message: githubMessage(error) };
   }
+}
+
+async function mergedAlready(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<MergeResult | null> {
+  const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
+  return data.merged && data.merge_commit_sha !== null
+    ? { merged: true, sha: data.merge_commit_sha }
+    : null;
 }
 
 /** GitHub's own explanation of a refusal ("Base branch was modified…"), bounded. */

@@ -1,10 +1,17 @@
 /**
  * Runs queued jobs (GitHub writes and other slow work) outside the webhook's 10-second
  * window. Any replica may run any job: claims are leases on rows (see store/jobs.ts).
+ *
+ * A failed job is retried with exponential backoff, never sooner than GitHub (or the
+ * installation's write budget) asked: `retry-after`, or the primary limit's reset. From its
+ * second attempt on, a job's writes look before writing again (github/idempotent.ts). A job
+ * that gives up for good is reported (`onGaveUp`), so its request shows it.
  */
 import { randomUUID } from "node:crypto";
 import type { GitHub } from "../github/client.js";
 import { httpStatus } from "../github/client.js";
+import { withWriteAttempt } from "../github/idempotent.js";
+import { rateLimitWait } from "../github/rate-limits.js";
 import { checkJob, JOB_KINDS, type AnyJobSpec } from "../store/job-kinds.js";
 import type { Job, JobQueue } from "../store/jobs.js";
 import type { JobHandlers, TypedJob } from "./handlers.js";
@@ -14,8 +21,15 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   pollMs?: number;
   maxAttempts?: number;
+  /**
+   * Attempts beyond `maxAttempts` for a job that failed only because GitHub (or the write
+   * budget) asked it to wait: waiting is not a fault of the job (default 10).
+   */
+  extraWaitAttempts?: number;
   /** Told of every failed attempt (metrics); `final` when the job gave up for good. */
   onJobFailed?: (kind: string, final: boolean) => void;
+  /** Told once when a job gives up for good, so its request shows it (requests/job-gave-up.ts). */
+  onGaveUp?: (job: Job, reason: string) => Promise<void>;
 }
 
 /** A job whose stored form does not fit its kind: retrying cannot help. */
@@ -25,6 +39,11 @@ class UnfitJob extends Error {}
 function isPermanent(error: unknown): boolean {
   const status = httpStatus(error);
   return status !== undefined && status >= 400 && status < 500 && status !== 403 && status !== 429;
+}
+
+/** Exponential backoff from 5 s to 10 min, and never before the wait GitHub asked for. */
+function retryDelay(attempts: number, waitMs: number): number {
+  return Math.max(Math.min(5_000 * 2 ** (attempts - 1), 600_000), Math.ceil(waitMs));
 }
 
 export class JobRunner {
@@ -60,19 +79,40 @@ export class JobRunner {
 
   private async runClaimed(job: Job): Promise<void> {
     try {
-      await this.dispatch(job);
+      const attempt = { origin: `job-${job.id}`, retry: job.attempts > 1, waitedMs: 0 };
+      await withWriteAttempt(attempt, () => this.dispatch(job));
       await this.queue.complete(job.id);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const maxAttempts = this.options.maxAttempts ?? 6;
-      const giveUp = error instanceof UnfitJob || isPermanent(error) || job.attempts >= maxAttempts;
-      const retryInMs = giveUp ? null : Math.min(5_000 * 2 ** (job.attempts - 1), 600_000);
-      this.log[giveUp ? "error" : "warn"](
-        { attempts: job.attempts, err: message },
-        giveUp ? "job failed for good" : "job failed; will retry",
-      );
-      await this.queue.fail(job.id, message, retryInMs);
-      this.options.onJobFailed?.(job.kind, giveUp);
+      await this.failed(job, error);
+    }
+  }
+
+  private async failed(job: Job, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const wait = error instanceof UnfitJob ? null : rateLimitWait(error);
+    const maxAttempts = this.options.maxAttempts ?? 6;
+    const allowed =
+      wait === null ? maxAttempts : maxAttempts + (this.options.extraWaitAttempts ?? 10);
+    const giveUp = error instanceof UnfitJob || isPermanent(error) || job.attempts >= allowed;
+    const retryInMs = giveUp ? null : retryDelay(job.attempts, wait?.waitMs ?? 0);
+    this.log[giveUp ? "error" : "warn"](
+      {
+        attempts: job.attempts,
+        err: message,
+        ...(wait === null ? {} : { waitMs: wait.waitMs, limit: wait.kind }),
+      },
+      giveUp ? "job failed for good" : "job failed; will retry",
+    );
+    await this.queue.fail(job.id, message, retryInMs);
+    this.options.onJobFailed?.(job.kind, giveUp);
+    if (giveUp) await this.reportGaveUp(job, message);
+  }
+
+  private async reportGaveUp(job: Job, reason: string): Promise<void> {
+    try {
+      await this.options.onGaveUp?.(job, reason);
+    } catch (error) {
+      this.log.error({ err: String(error) }, "could not mark the request of a failed job");
     }
   }
 

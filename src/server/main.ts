@@ -10,7 +10,7 @@
  * COUNTERSIGN_SHUTDOWN_TIMEOUT_MS before the process exits.
  */
 import { existsSync } from "node:fs";
-import { ProbotOctokit, run } from "probot";
+import { ProbotOctokit, run, type Probot } from "probot";
 import { createApp } from "../app.js";
 import { openDatabase } from "../store/database.js";
 import { sweepExpired, sweepGrants } from "../requests/expiry.js";
@@ -18,7 +18,7 @@ import { DEFAULT_REFRESH_MS, sweepPendingRequests } from "../requests/refresh.js
 import { reconcileDeliveries } from "../requests/redeliver.js";
 import { ReconcilerState } from "../store/reconciler-state.js";
 import { randomUUID } from "node:crypto";
-import { createServices } from "../requests/services.js";
+import { createServices, type Services } from "../requests/services.js";
 import { JobRunner } from "../jobs/runner.js";
 import { jobHandlers } from "../jobs/handlers.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
@@ -27,6 +27,9 @@ import { loadServerConfig } from "./server-config-file.js";
 import { Metrics } from "./metrics.js";
 import { operatorRoutes } from "./health.js";
 import { githubAnswerPlugin } from "../github/request-observer.js";
+import { withoutProcessThrottle, writeGuard } from "../github/write-guard.js";
+import { WriteBudget } from "../store/write-budget.js";
+import { jobGaveUp } from "../requests/job-gave-up.js";
 import { drainOnSignals } from "./shutdown.js";
 
 // Probot reads .env only inside run(); the server file's path may be set there too.
@@ -34,6 +37,25 @@ if (existsSync(".env")) process.loadEnvFile(".env");
 // Before anything listens: a bad server file stops the app with the path and the problems.
 const server = loadServerConfig(process.env);
 let metrics: Metrics | null = null;
+
+/**
+ * The job runner, and the installation clients of jobs and executions: each takes its writes
+ * from the budget in the store that all replicas and workers share (README "GitHub API
+ * budget"); a job that gives up for good marks its request stuck.
+ */
+function jobRunner(app: Probot, services: Services): { githubFor: GithubFor; runner: JobRunner } {
+  const guard = writeGuard(new WriteBudget(services.database.knex), { log: app.log });
+  const githubFor = async (installationId: number) =>
+    guard((await app.auth(installationId)) as GitHub, installationId);
+  const runner = new JobRunner(services.jobs, jobHandlers(services, app.log), githubFor, app.log, {
+    onJobFailed: (kind, final) => metrics?.jobFailed(kind, final),
+    onGaveUp: (job, reason) =>
+      jobGaveUp({ store: services.store, githubFor, log: app.log }, job, reason),
+  });
+  return { githubFor, runner };
+}
+
+type GithubFor = (installationId: number) => Promise<GitHub>;
 
 const probotServer = await run(
   async (app, { addHandler }) => {
@@ -51,16 +73,8 @@ const probotServer = await run(
     }
     addHandler(operatorRoutes({ knex: database.knex, jobs: services.jobs }, metrics));
     await createApp(services, metrics)(app, { cwd: process.cwd(), addHandler });
-    const onJobFailed = (kind: string, final: boolean) => metrics?.jobFailed(kind, final);
-    const runner = new JobRunner(
-      services.jobs,
-      jobHandlers(services, app.log),
-      async (installationId) => (await app.auth(installationId)) as GitHub,
-      app.log,
-      { onJobFailed },
-    );
+    const { githubFor, runner } = jobRunner(app, services);
     runner.start();
-    const githubFor = async (installationId: number) => (await app.auth(installationId)) as GitHub;
     const executor =
       process.env.COUNTERSIGN_IN_PROCESS_WORKER === "false"
         ? null
@@ -121,7 +135,7 @@ const probotServer = await run(
       githubAnswerPlugin((method, route, status, remaining) =>
         metrics?.githubAnswered(method, route, status, remaining),
       ),
-    ),
+    ).defaults(withoutProcessThrottle),
   },
 );
 // Probot adds its own SIGINT handler after the app has loaded; it exits without draining,

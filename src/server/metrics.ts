@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly jobsGaveUp = new Counter({
+    name: "countersign_jobs_gave_up_total",
+    help: "Jobs that gave up for good (their request is labelled countersign:stuck), by kind",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
   private readonly executions = new Counter({
     name: "countersign_executions_total",
     help: "Requests the worker finished, by outcome",
@@ -99,6 +106,7 @@ export class Metrics {
 
   jobFailed(kind: string, final: boolean): void {
     this.jobFailures.inc({ kind, final: String(final) });
+    if (final) this.jobsGaveUp.inc({ kind });
   }
 
   executionEnded(outcome: string, seconds: number): void {

@@ -8,8 +8,10 @@
  * COUNTERSIGN_SHUTDOWN_TIMEOUT_MS (default 30 s), then abort them (rolled back, `failed`).
  */
 import { existsSync } from "node:fs";
-import { createProbot } from "probot";
+import { createProbot, ProbotOctokit } from "probot";
 import type { GitHub } from "../github/client.js";
+import { withoutProcessThrottle, writeGuard } from "../github/write-guard.js";
+import { WriteBudget } from "../store/write-budget.js";
 import { openDatabase } from "../store/database.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
 import { createServices } from "../requests/services.js";
@@ -36,19 +38,26 @@ if (!env.APP_ID || Number.isNaN(Number(env.APP_ID))) {
 }
 
 const server = loadServerConfig(env);
-const probot = createProbot({ env });
+// Writes are spaced by the installation's budget in the store, shared with the app's
+// replicas, not per process (github/write-guard.ts).
+const probot = createProbot({
+  env,
+  overrides: { Octokit: ProbotOctokit.defaults(withoutProcessThrottle) },
+});
 // Probot builds its logger while it initialises; app-level auth waits for that (no request).
 await probot.auth();
 const log = probot.log;
 
 const database = await openDatabase({ url: env.DATABASE_URL });
 const services = createServices(database, env, server.config);
+const guard = writeGuard(new WriteBudget(database.knex), { log });
 const executor = createExecutor(
   {
     ...services,
     env,
     log,
-    githubFor: async (installationId) => (await probot.auth(installationId)) as GitHub,
+    githubFor: async (installationId) =>
+      guard((await probot.auth(installationId)) as GitHub, installationId),
   },
   { url: env.DATABASE_URL, shared: database.shared },
   executorOptionsFromEnv(env),

@@ -175,6 +175,24 @@ const MIGRATIONS: Migration[] = [
       });
     },
   },
+  {
+    name: "006_write_budget",
+    async up(knex) {
+      // One GitHub write budget per installation, shared by every replica and worker
+      // (store/write-budget.ts): a minute's and an hour's token bucket, and the pause GitHub
+      // asked for after a rate limit.
+      await knex.schema.createTable("write_budget", (table) => {
+        table.bigInteger("installation_id").primary();
+        table.double("minute_tokens").notNullable();
+        table.double("hour_tokens").notNullable();
+        table.timestamp("refilled_at", { useTz: true }).notNullable();
+        table.timestamp("paused_until", { useTz: true });
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists("write_budget");
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */

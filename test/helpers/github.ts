@@ -12,7 +12,10 @@ import { createServices, type Services } from "../../src/requests/services.js";
 import type { Database } from "../../src/store/database.js";
 import type { JobQueue } from "../../src/store/jobs.js";
 import type { RequestStore } from "../../src/store/requests.js";
-import { JobRunner } from "../../src/jobs/runner.js";
+import { JobRunner, type JobRunnerOptions } from "../../src/jobs/runner.js";
+import { writeGuard, type WriteGuardOptions } from "../../src/github/write-guard.js";
+import { jobGaveUp } from "../../src/requests/job-gave-up.js";
+import { WriteBudget, type WriteLimits } from "../../src/store/write-budget.js";
 import type { ServerConfig } from "../../src/policy/server-config.js";
 import { openServerConfig } from "./server-floor.js";
 import { jobHandlers } from "../../src/jobs/handlers.js";
@@ -38,8 +41,28 @@ export interface Harness {
   store: RequestStore;
   jobs: JobQueue;
   runner: JobRunner;
+  /** An installation client as jobs get it: its writes go through the store's budget. */
+  githubFor(installationId: number): Promise<GitHub>;
   /** Runs every queued job, as the in-process worker would. */
   drain(): Promise<number>;
+}
+
+/**
+ * A budget no test reaches: every write still takes its token from the store (the real code
+ * path), but none waits unless a test sets `writeLimits` lower.
+ */
+export const UNREACHED_WRITE_LIMITS: WriteLimits = {
+  minute: { limit: 1_000_000, windowMs: 60_000, burst: 100_000 },
+  hour: { limit: 1_000_000, windowMs: 3_600_000, burst: 100_000 },
+};
+
+export interface HarnessOptions {
+  /** The job runner's options, over the harness's (one attempt: a failure shows at once). */
+  runner?: JobRunnerOptions;
+  /** The installation write budget's limits (default: never reached). */
+  writeLimits?: WriteLimits;
+  /** How writes wait for the budget (a test may pass a fake `sleep`). */
+  writeGuard?: WriteGuardOptions;
 }
 
 export function createHarness(
@@ -49,6 +72,7 @@ export function createHarness(
   observer?: WebhookObserver,
   /** Where the job runner and the use cases log (silent unless a test records it). */
   log: Logger = silentLog,
+  options: HarnessOptions = {},
 ): Harness {
   const probot = new Probot({
     appId: 123,
@@ -66,14 +90,22 @@ export function createHarness(
   const services = createServices(database, env, server);
   const { store, jobs } = services;
   void probot.load(createApp(services, observer));
-  const runner = new JobRunner(
-    jobs,
-    jobHandlers(services, log),
-    async (installationId) => (await probot.auth(installationId)) as GitHub,
-    log,
-    { maxAttempts: 1 },
+  // As main.ts wires it: writes take the store's budget, a job that gives up marks its request.
+  const guard = writeGuard(
+    new WriteBudget(database.knex, options.writeLimits ?? UNREACHED_WRITE_LIMITS),
+    {
+      log,
+      ...options.writeGuard,
+    },
   );
-  return { probot, services, store, jobs, runner, drain: () => runner.drain() };
+  const githubFor = async (installationId: number) =>
+    guard((await probot.auth(installationId)) as GitHub, installationId);
+  const runner = new JobRunner(jobs, jobHandlers(services, log), githubFor, log, {
+    maxAttempts: 1,
+    onGaveUp: (job, reason) => jobGaveUp({ store, githubFor, log }, job, reason),
+    ...options.runner,
+  });
+  return { probot, services, store, jobs, runner, githubFor, drain: () => runner.drain() };
 }
 
 /** The installation token exchange every authenticated call starts with. */
