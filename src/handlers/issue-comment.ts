@@ -1,17 +1,12 @@
 /** `issue_comment` on issues and pull requests: slash commands, and edits of a command. */
 import type { Context } from "probot";
 import { parseComment } from "../commands/parse.js";
-import {
-  intakeGrant,
-  intakeRun,
-  refuseInvalidCommand,
-  type IntakeDeps,
-} from "../requests/intake.js";
+import { refuseInvalidCommand, type IntakeDeps } from "../requests/intake.js";
+import { queueIntake } from "../requests/intake-job.js";
 import { revokeFromComment } from "../requests/grants.js";
 import { sourceKey } from "../requests/source.js";
 import { sourceEdited } from "../requests/webhook-events.js";
 import { cancelFromComment } from "../requests/cancel.js";
-import { intakeReads } from "./intake-reads.js";
 import { isBot, sourceFromComment, type CommentPayload } from "./payload.js";
 
 export function onCommentCreated(deps: IntakeDeps) {
@@ -25,9 +20,10 @@ export function onCommentCreated(deps: IntakeDeps) {
       await refuseInvalidCommand(deps, source, parsed);
       return;
     }
-    if (parsed.kind === "jit") {
-      const result = await intakeGrant(deps, intakeReads(context, context.repo()), source, parsed);
-      context.log.info({ ...result, source: sourceKey(source) }, "grant intake");
+    if (parsed.kind === "run" || parsed.kind === "jit") {
+      // Intake reads GitHub (permission, configuration): in its job, not in the webhook.
+      const queued = await queueIntake(deps, source, parsed);
+      context.log.info({ source: sourceKey(source), queued }, `${parsed.kind} intake queued`);
       return;
     }
     if (parsed.kind === "revoke") {
@@ -36,11 +32,6 @@ export function onCommentCreated(deps: IntakeDeps) {
     }
     if (parsed.kind === "cancel") {
       await cancelFromComment(deps, source);
-      return;
-    }
-    if (parsed.kind === "run") {
-      const result = await intakeRun(deps, intakeReads(context, context.repo()), source, parsed);
-      context.log.info({ ...result, source: sourceKey(source) }, "intake");
     }
   };
 }

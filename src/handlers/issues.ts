@@ -1,9 +1,9 @@
 /** `issues.opened`: an issue whose body holds a `/run` block (the issue form makes one). */
 import type { Context } from "probot";
 import { parseComment } from "../commands/parse.js";
-import { intakeRun, refuseInvalidCommand, type IntakeDeps } from "../requests/intake.js";
+import { refuseInvalidCommand, type IntakeDeps } from "../requests/intake.js";
+import { queueIntake } from "../requests/intake-job.js";
 import { sourceKey } from "../requests/source.js";
-import { intakeReads } from "./intake-reads.js";
 import { isBot, sourceFromIssue, type IssuePayload } from "./payload.js";
 
 export function onIssueOpened(deps: IntakeDeps) {
@@ -17,7 +17,8 @@ export function onIssueOpened(deps: IntakeDeps) {
       return;
     }
     if (parsed.kind !== "run") return;
-    const result = await intakeRun(deps, intakeReads(context, context.repo()), source, parsed);
-    context.log.info({ ...result, source: sourceKey(source) }, "intake");
+    // Intake reads GitHub (permission, configuration): in its job, not in the webhook.
+    const queued = await queueIntake(deps, source, parsed);
+    context.log.info({ source: sourceKey(source), queued }, "run intake queued");
   };
 }

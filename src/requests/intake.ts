@@ -1,7 +1,8 @@
 /**
  * Intake (DESIGN §1.1): a parsed `/run` becomes a recorded request, or a polite refusal.
- * Runs inside the webhook handler, so it only reads from GitHub (configuration, the
- * requester's permission) and records; every GitHub write happens later in a job.
+ * Runs in the `intake` job (intake-job.ts), never in the webhook: it only reads from GitHub
+ * (the requester's permission, configuration) and records; every GitHub write happens later
+ * in a job of its own.
  */
 import { parseRepositoryRules, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
 import { effectivePolicy } from "../policy/effective-policy.js";
@@ -106,7 +107,8 @@ async function admit(
   source: RequestSource,
   resourceName: string,
 ): Promise<{ ok: true; admitted: Admitted } | { ok: false; result: IntakeResult }> {
-  // A redelivered webhook: the request exists already; read nothing, write nothing.
+  // A retried intake job (or a source taken in before): the request exists already; read
+  // nothing, write nothing.
   const existing = await deps.store.findBySource(sourceKey(source));
   if (existing !== null)
     return { ok: false, result: { outcome: "duplicate", requestId: existing.id } };

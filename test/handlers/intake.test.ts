@@ -49,7 +49,18 @@ beforeEach(() => {
   ({ database, harness } = suite);
 });
 
-/** The calls intake makes while the webhook is being answered: reads only. */
+/**
+ * Runs the intake job the delivery queued, and nothing else: intake's reads (permission,
+ * configuration) and checks happen there, not while the webhook is being answered.
+ */
+async function takeIn(): Promise<void> {
+  const next = (await database.knex("jobs").whereNull("done_at").orderBy("id").first("kind")) as
+    { kind: string } | undefined;
+  expect(next?.kind).toBe("intake");
+  expect(await harness.runner.runOnce()).toBe(true);
+}
+
+/** The calls the intake job makes: reads only. */
 function mockIntakeReads(login = "alice", permission = "write"): nock.Scope {
   const scope = mockInstallationToken(nock(API));
   mockConfig(scope, OWNER, REPO, CONFIG);
@@ -106,6 +117,7 @@ describe("intake from an issue comment", () => {
       "issue_comment",
       issueCommentCreated({ body: `/run prod-db\n\`\`\`sql\n${COMMAND}\n\`\`\`\nReason: INC-7` }),
     );
+    await takeIn();
     const request = await harness.store.findBySource("repo:186853002:comment:5001");
     expect(request).toMatchObject({ status: "pending", resource: "prod-db", reason: "INC-7" });
     expect(recorder.writes()).toEqual([]);
@@ -212,6 +224,7 @@ describe("intake from an issue comment", () => {
     const recorder = recordCalls();
     recorder.watch(mockIntakeReads());
     await deliver("issue_comment", issueCommentCreated({ body: `/run prod-db ${COMMAND}` }));
+    await takeIn();
     const request = await harness.store.findBySource("repo:186853002:comment:5001");
     recorder.watch(mockOpenRequest(request?.id as number, { reviewers: true }));
     await harness.drain();
@@ -243,13 +256,16 @@ describe("intake from an issue comment", () => {
     const lax = "resources:\n  prod-db:\n    approvals: none\n    guardrails: { deny: [] }\n";
     mockPermission(mockConfig(scope, OWNER, REPO, lax), OWNER, REPO, "alice", "write");
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db DELETE FROM users" }));
-    const request = await harness.store.findBySource("repo:186853002:comment:5001");
-    // The floor's default denies still hold: deny: [] in the repository lowers nothing.
-    expect(request).toMatchObject({ status: "denied", statusDetail: "delete_without_where" });
     await deliver(
       "issue_comment",
       issueCommentCreated({ body: "/run prod-db SELECT 1", commentId: 5002 }),
     );
+    // Both intake jobs, before the denial's reply that the first one queues.
+    await takeIn();
+    await takeIn();
+    const request = await harness.store.findBySource("repo:186853002:comment:5001");
+    // The floor's default denies still hold: deny: [] in the repository lowers nothing.
+    expect(request).toMatchObject({ status: "denied", statusDetail: "delete_without_where" });
     const second = await harness.store.findBySource("repo:186853002:comment:5002");
     expect(second?.status).toBe("pending");
     expect(second?.policy).toMatchObject({
@@ -262,6 +278,7 @@ describe("intake from an issue comment", () => {
     mockIntakeReads();
     const payload = issueCommentCreated({ body: `/run prod-db ${COMMAND}` });
     await deliver("issue_comment", payload);
+    await takeIn();
     // The redelivery: no config read, no permission check, no job.
     await deliver("issue_comment", payload);
     const count = await database.knex("requests").count({ n: "*" }).first();
@@ -449,6 +466,7 @@ describe("intake refusals: a clear comment and no request", () => {
       .get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/countersign.yml")}`)
       .reply(404, { message: "Not Found" });
     await deliver("issue_comment", issueCommentCreated({ body: "/run prod-db SELECT 1" }));
+    await takeIn();
     const request = await harness.store.findBySource("repo:186853002:comment:5001");
     expect(request?.status).toBe("pending");
     expect(request?.policy).toMatchObject({
@@ -501,6 +519,7 @@ describe("what intake ignores", () => {
   test("an edit of the source comment changes nothing and says so on the request PR", async () => {
     mockIntakeReads();
     await deliver("issue_comment", issueCommentCreated({ body: `/run prod-db ${COMMAND}` }));
+    await takeIn();
     await harness.store.patch(1, { prNumber: 42 });
     // Its open_request job is not the subject here.
     await database.knex("jobs").update({ done_at: new Date() });
@@ -524,6 +543,7 @@ describe("intake from an issue", () => {
         body: `### Command\n\n/run prod-db\n\`\`\`sql\n${COMMAND}\n\`\`\`\nReason: audit`,
       }),
     );
+    await takeIn();
     const request = await harness.store.findBySource("repo:186853002:issue:9");
     expect(request).toMatchObject({
       status: "pending",

@@ -75,6 +75,8 @@ describe("job log lines", () => {
         issueCommentCreated({ body: "/run prod-db\n```sql\nSELECT 1;\n```" }),
         "delivery-abc",
       );
+      // The webhook queued the intake; its job reads GitHub and records the request.
+      expect(await suite.harness.runner.runOnce()).toBe(true);
       const row = (await suite.database.knex("jobs").where({ kind: "open_request" }).first()) as
         { delivery_id: string; request_id: number | string } | undefined;
       expect(row?.delivery_id).toBe("delivery-abc");

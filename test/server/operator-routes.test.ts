@@ -126,6 +126,8 @@ test("/metrics: Prometheus text with every family, and an intake moves them", as
     name: "issue_comment",
     payload: issueCommentCreated({ body: "/run prod-db SELECT 1" }),
   } as Parameters<typeof harness.probot.receive>[0]);
+  // The webhook queued the intake; its job reads GitHub and records the request.
+  expect(await harness.runner.runOnce()).toBe(true);
 
   const response = await fetch(`${base}/metrics`);
   expect(response.headers.get("content-type")).toContain("text/plain");
