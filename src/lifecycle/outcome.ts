@@ -5,7 +5,9 @@
  * earlier one failed; failures are logged and kept as events. Publishing never changes the
  * recorded outcome: a refused merge is explained on the PR and kept in `request_events`.
  */
-import type { GitHub, RepoRef } from "../github/client.js";
+import { httpStatus, type GitHub, type RepoRef } from "../github/client.js";
+import { isAmbiguous } from "../github/idempotent.js";
+import { RetryLater } from "../github/rate-limits.js";
 import { postComment } from "../github/comments.js";
 import { mergeRequest, postResultComments } from "../github/execution.js";
 import { auditCommit, type AuditResult } from "../render/commit-message.js";
@@ -46,7 +48,8 @@ export interface Published {
   mergeSha: string | null;
 }
 
-type Problem = (step: string, error: unknown) => Promise<void>;
+/** Records a failed step; `retry` (default: a transport failure or a limit) fails the job. */
+type Problem = (step: string, error: unknown, retry?: boolean) => Promise<void>;
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -56,10 +59,14 @@ export async function publishOutcome(
   input: PublishInput,
 ): Promise<Published> {
   const { request } = input;
-  const problem: Problem = async (step, error) => {
+  // A step GitHub may answer later (5xx, a rate limit, the write budget) fails the job after
+  // every step was tried, so the job retries; its writes look for what the last attempt made.
+  let retryable: unknown = undefined;
+  const problem: Problem = async (step, error, retry = worthRetrying(error)) => {
     const message = errorText(error).slice(0, 500);
     deps.log.warn({ requestId: request.id, step, err: message }, "publishing the outcome failed");
     await deps.store.note(request.id, APP_ACTOR, `${step} failed: ${message}`);
+    if (retryable === undefined && retry) retryable = error;
   };
   const commentUrl = await postOutcomeComments(github, input, problem);
   try {
@@ -75,7 +82,14 @@ export async function publishOutcome(
     await problem("status", error);
   }
   const mergeSha = await mergeAuditCommit(deps, github, input, problem);
+  if (retryable !== undefined) throw retryable;
   return { commentUrl, mergeSha };
+}
+
+/** Transport failures and rate limits pass; a 4xx (the write was refused as such) does not. */
+function worthRetrying(error: unknown): boolean {
+  const status = httpStatus(error);
+  return error instanceof RetryLater || isAmbiguous(error) || status === 403 || status === 429;
 }
 
 /** The result comment, and a link to it on the thread that held the /run (unless the PR). */
@@ -107,7 +121,8 @@ async function postOutcomeComments(
       sourceThreadId: linkThread,
       linkBody,
     });
-    if (posted.failures.length > 0) await problem("comments", posted.failures.join("; "));
+    // Per-field GraphQL errors (a locked thread…) would fail again: recorded, not retried.
+    if (posted.failures.length > 0) await problem("comments", posted.failures.join("; "), false);
     return posted.resultUrl;
   } catch (error) {
     await problem("result comment", error);
