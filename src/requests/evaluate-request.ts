@@ -35,16 +35,23 @@ export async function teamMembers(
 ): Promise<Map<string, ReadonlySet<string>>> {
   const members = new Map<string, ReadonlySet<string>>();
   if (rule.mode === "none") return members;
+  const teams = new Map<string, { org: string; slug: string }>();
   for (const group of rule.groups) {
     const key = teamKey(group, defaultOrg);
-    if (key === null || members.has(key) || group.team === undefined) continue;
-    let logins = fresh ? null : await sources.teams.get(key);
-    if (logins === null) {
-      logins = await listTeamMembers(sources.github, group.team.org ?? defaultOrg, group.team.slug);
-      await sources.teams.put(key, logins);
-    }
-    members.set(key, new Set(logins));
+    if (key === null || teams.has(key) || group.team === undefined) continue;
+    teams.set(key, { org: group.team.org ?? defaultOrg, slug: group.team.slug });
   }
+  // One read per team, all at once: the worker's fresh re-check waits for the slowest only.
+  await Promise.all(
+    [...teams].map(async ([key, team]) => {
+      let logins = fresh ? null : await sources.teams.get(key);
+      if (logins === null) {
+        logins = await listTeamMembers(sources.github, team.org, team.slug);
+        await sources.teams.put(key, logins);
+      }
+      members.set(key, new Set(logins));
+    }),
+  );
   return members;
 }
 
@@ -64,18 +71,25 @@ export async function evaluateRequest(
   const repo = { owner: request.owner, repo: request.repo };
   const rule = ruleOf(request);
 
-  let headSha = request.headSha ?? "";
-  let reviews = options.fresh ? null : request.reviews;
-  let pushers = options.fresh ? null : request.pushers;
-  if (options.fresh)
-    headSha = (await pullRequestState(sources.github, repo, request.prNumber)).headSha;
-  if (reviews === null) reviews = await listReviews(sources.github, repo, request.prNumber);
-  if (pushers === null) {
-    // Commit authors can be forged and a force-push drops commits: the pushers webhooks
-    // reported stay ineligible even when the branch no longer shows their commits.
-    const listed = await listPushers(sources.github, repo, request.prNumber);
-    pushers = [...new Set([...listed, ...(request.pushers ?? [])])];
-  }
+  // Fresh mode reads everything; the reads are independent, so they go out together.
+  const [head, listedReviews, listedPushers, members] = await Promise.all([
+    options.fresh ? pullRequestState(sources.github, repo, request.prNumber) : null,
+    options.fresh || request.reviews === null
+      ? listReviews(sources.github, repo, request.prNumber)
+      : request.reviews,
+    options.fresh || request.pushers === null
+      ? listPushers(sources.github, repo, request.prNumber)
+      : null,
+    teamMembers(sources, rule, request.owner, options.fresh),
+  ]);
+  const headSha = head?.headSha ?? request.headSha ?? "";
+  let reviews = listedReviews;
+  // Commit authors can be forged and a force-push drops commits: the pushers webhooks
+  // reported stay ineligible even when the branch no longer shows their commits.
+  const pushers =
+    listedPushers === null
+      ? (request.pushers as string[])
+      : [...new Set([...listedPushers, ...(request.pushers ?? [])])];
   if (!options.fresh && (request.reviews === null || request.pushers === null)) {
     await sources.store.patch(request.id, { reviews, pushers });
   }
@@ -94,7 +108,7 @@ export async function evaluateRequest(
     requester: request.requester,
     pushers,
     defaultOrg: request.owner,
-    teamMembers: await teamMembers(sources, rule, request.owner, options.fresh),
+    teamMembers: members,
   });
   return { evaluation, headSha, reviews, pushers };
 }

@@ -5,14 +5,23 @@
  * stricter of the policy frozen at intake and the one in force now.
  */
 import type { GitHub } from "../github/client.js";
-import { fileAtRef, listPullFiles, pullRequestState } from "../github/execution.js";
-import { canRequest, getRepositoryPermission } from "../github/permissions.js";
+import {
+  fileAtRef,
+  listPullFiles,
+  pullRequestState,
+  type PullRequestState,
+} from "../github/execution.js";
+import {
+  canRequest,
+  getRepositoryPermission,
+  type RepositoryPermission,
+} from "../github/permissions.js";
 import { readRepositoryRules } from "../github/repository-config.js";
 import type { CommandCheck, RequestRecord } from "../lifecycle/records.js";
 import { CONFIG_PATH, type ResourcePolicy } from "../policy/config.js";
 import { effectivePolicy, stricterPolicy } from "../policy/effective-policy.js";
 import { resourceFor } from "../policy/server-config.js";
-import { evaluateRequest } from "../requests/evaluate-request.js";
+import { evaluateRequest, type RequestEvaluation } from "../requests/evaluate-request.js";
 import type { ExecuteDeps } from "./execution-context.js";
 import {
   approvalFromReviews,
@@ -36,6 +45,9 @@ export interface Passed {
   prUrl: string;
 }
 
+/** What was read of the pull request, before any of it is judged. */
+type PullRead = PullRequestState & { files: string[] };
+
 interface PullNow {
   headSha: string;
   url: string;
@@ -49,35 +61,102 @@ export async function recheck(
   github: GitHub,
   request: RequestRecord,
 ): Promise<Passed | Refusal> {
-  const policy = await policyNow(deps, github, request);
-  if (isRefusal(policy)) return policy;
-  const pull = await pullNow(deps, github, request, policy);
-  if (isRefusal(pull)) return pull;
-  const basis = await approvalNow(deps, github, request, policy, pull);
-  if (isRefusal(basis)) return basis;
-  return { policy, content: pull.content, check: pull.check, basis, prUrl: pull.url };
+  const expired = expiredAtClaim(deps, request);
+  if (expired !== null) return expired;
+  const reads = startReads(deps, github, request);
+  try {
+    return await decide(deps, github, request, reads);
+  } finally {
+    // A refusal may come before every read has answered: nothing is left running behind
+    // the decision, and the errors of reads that were not needed are dropped.
+    await Promise.allSettled(Object.values(reads));
+  }
+}
+
+/** Every GitHub read of the re-check, each started as soon as what it needs is known. */
+interface Reads {
+  policy: Promise<ResourcePolicy | Refusal>;
+  permission: Promise<RepositoryPermission>;
+  pull: Promise<PullRequestState>;
+  files: Promise<string[]>;
+  content: Promise<string | null>;
+  fresh: Promise<RequestEvaluation | null>;
 }
 
 /**
- * The policy the worker holds the request to: the stricter of the one frozen at intake and
- * the one in force now (the server file as loaded, the repository file on its default
- * branch now). Also the checks that need no pull request: the timeout, as it stands now
- * too, and the requester's write permission, read now: someone removed since must not
- * have their command run.
+ * The reads are independent of each other but for the pull request's head and the policy,
+ * so they go out together: the re-check sits between approval and execution start, and
+ * one round trip after another was most of that wait (#15).
  */
-async function policyNow(
+function startReads(deps: ExecuteDeps, github: GitHub, request: RequestRecord): Reads {
+  const repo = { owner: request.owner, repo: request.repo };
+  const prNumber = request.prNumber as number;
+  const policy = currentPolicy(deps, github, request);
+  const pull = pullRequestState(github, repo, prNumber);
+  const sources = { github, store: deps.store, teams: deps.teams };
+  const reads: Reads = {
+    policy,
+    permission: getRepositoryPermission(github, repo, request.requester),
+    pull,
+    files: pull.then((now) => (now.state === "open" ? listPullFiles(github, repo, prNumber) : [])),
+    content: pull.then((now) => fileAtRef(github, repo, request.filePath as string, now.headSha)),
+    fresh: policy.then((held) =>
+      isRefusal(held)
+        ? null
+        : evaluateRequest(sources, { ...request, policy: held }, { fresh: true }),
+    ),
+  };
+  // Awaited in order by decide(); until then a failure must not count as unhandled.
+  for (const read of Object.values(reads)) read.catch(() => undefined);
+  return reads;
+}
+
+/**
+ * The decisions in a fixed order, whatever read answered first, so the first reason to
+ * refuse always wins; a read that fails on the way makes the job retry, as before.
+ */
+async function decide(
   deps: ExecuteDeps,
   github: GitHub,
   request: RequestRecord,
-): Promise<ResourcePolicy | Refusal> {
+  reads: Reads,
+): Promise<Passed | Refusal> {
+  const policy = await reads.policy;
+  if (isRefusal(policy)) return policy;
+  const held = await policyRefusal(deps, request, policy, reads.permission);
+  if (held !== null) return held;
+  const pull = await reads.pull;
+  const now = await pullNow(deps, request, policy, { ...pull, files: await reads.files }, reads);
+  if (isRefusal(now)) return now;
+  const fresh = (await reads.fresh) as RequestEvaluation;
+  const basis = await approvalNow(deps, github, request, policy, now, fresh);
+  if (isRefusal(basis)) return basis;
+  return { policy, content: now.content, check: now.check, basis, prUrl: now.url };
+}
+
+/** The request's own deadline, known without reading anything. */
+function expiredAtClaim(deps: ExecuteDeps, request: RequestRecord): Refusal | null {
   if (request.expiresAt !== null && request.expiresAt <= deps.now()) {
     return {
       to: "expired",
       reason: "its approval is older than the resource's timeout; ask again with a new `/run`.",
     };
   }
-  const policy = await currentPolicy(deps, github, request);
-  if (isRefusal(policy)) return policy;
+  return null;
+}
+
+/**
+ * The checks on the policy the worker holds the request to (the stricter of the one frozen
+ * at intake and the one in force now, see currentPolicy) that need no pull request: the
+ * timeout as it stands now too, and the requester's write permission, read now: someone
+ * removed since must not have their command run.
+ */
+async function policyRefusal(
+  deps: ExecuteDeps,
+  request: RequestRecord,
+  policy: ResourcePolicy,
+  permissionRead: Promise<RepositoryPermission>,
+): Promise<Refusal | null> {
   // A timeout shortened since intake counts too (expiresAt was set from the frozen one).
   if (request.createdAt.getTime() + policy.timeoutMs <= deps.now().getTime()) {
     return {
@@ -86,18 +165,21 @@ async function policyNow(
         "it is older than the resource's timeout as it stands now; ask again with a new `/run`.",
     };
   }
-  const repo = { owner: request.owner, repo: request.repo };
-  const permission = await getRepositoryPermission(github, repo, request.requester);
+  const permission = await permissionRead;
   if (!canRequest(permission)) {
     return {
       to: "rejected",
       reason: `${request.requester} no longer has write permission on ${request.owner}/${request.repo} (now ${permission}).`,
     };
   }
-  return policy;
+  return null;
 }
 
-/** A policy that cannot be read now is a reason to wait. */
+/**
+ * The policy in force now (the server file as loaded, the repository file on its default
+ * branch now), held to the stricter of it and the one frozen at intake. A policy that
+ * cannot be read now is a reason to wait.
+ */
 async function currentPolicy(
   deps: ExecuteDeps,
   github: GitHub,
@@ -123,32 +205,29 @@ async function currentPolicy(
   return stricterPolicy(request.policy, now);
 }
 
-/** The pull request as it is now: open, at the approved commit, its one file still passing. */
+/** The pull request as read now: open, at the approved commit, its one file still passing. */
 async function pullNow(
   deps: ExecuteDeps,
-  github: GitHub,
   request: RequestRecord,
   policy: ResourcePolicy,
+  read: PullRead,
+  reads: Pick<Reads, "content">,
 ): Promise<PullNow | Refusal> {
-  const repo = { owner: request.owner, repo: request.repo };
-  const prNumber = request.prNumber as number;
-  const pull = await pullRequestState(github, repo, prNumber);
-  const files = pull.state === "open" ? await listPullFiles(github, repo, prNumber) : [];
   const pullRefusal = checkPullRequest(request, {
-    state: pull.state,
-    headSha: pull.headSha,
-    baseRef: pull.baseRef,
-    files,
+    state: read.state,
+    headSha: read.headSha,
+    baseRef: read.baseRef,
+    files: read.files,
   });
   if (pullRefusal !== null) return pullRefusal;
 
-  const content = await fileAtRef(github, repo, request.filePath as string, pull.headSha);
+  const content = await reads.content;
   const check = content === null ? null : await deps.checkCommand(content, policy);
   const fileRefusal = checkCommandFile(content, check, policy);
   if (fileRefusal !== null || content === null || check === null) {
     return fileRefusal ?? { to: "rejected", reason: "the request file could not be read." };
   }
-  return { headSha: pull.headSha, url: pull.url, files, content, check };
+  return { headSha: read.headSha, url: read.url, files: read.files, content, check };
 }
 
 /**
@@ -161,10 +240,9 @@ async function approvalNow(
   request: RequestRecord,
   policy: ResourcePolicy,
   pull: PullNow,
+  fresh: RequestEvaluation,
 ): Promise<ApprovalBasis | Refusal> {
-  const sources = { github, store: deps.store, teams: deps.teams };
-  const fresh = await evaluateRequest(sources, { ...request, policy }, { fresh: true });
-  // evaluateRequest read the head again; a push in between is caught here too.
+  // evaluateRequest read the head on its own; a push between the two reads is caught here.
   if (fresh.headSha !== pull.headSha) {
     return (
       checkPullRequest(request, { state: "open", headSha: fresh.headSha, files: pull.files }) ?? {
