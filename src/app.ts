@@ -10,7 +10,12 @@ import { onReview } from "./handlers/pull-request-review.js";
 import { onClosed, onSynchronize } from "./handlers/pull-request.js";
 import { onPullRequestPushed } from "./handlers/config-change.js";
 import type { Services } from "./requests/services.js";
-import { BadDeliveryError, missingPayloadParts } from "./handlers/payload-shape.js";
+import {
+  BadDeliveryError,
+  LARGE_PAYLOAD_CHARS,
+  missingPayloadParts,
+  rejectedDeliveryNote,
+} from "./handlers/payload-shape.js";
 
 interface WebhookContext {
   id: string;
@@ -36,6 +41,15 @@ export function createApp(services: Services, observer?: WebhookObserver): Appli
         );
         throw new BadDeliveryError(`the ${context.name} payload has no ${missing.join(", ")}`);
       }
+      // GitHub's payloads for these events stay far below this; a huge one is worth a line
+      // (who sends it, and why), though it is handled like any other.
+      const size = JSON.stringify(context.payload).length;
+      if (size > LARGE_PAYLOAD_CHARS) {
+        context.log.warn(
+          { deliveryId: context.id, event: context.name, chars: size },
+          "unusually large delivery",
+        );
+      }
       const started = performance.now();
       try {
         await handler(context);
@@ -44,6 +58,11 @@ export function createApp(services: Services, observer?: WebhookObserver): Appli
       }
     };
   return (app) => {
+    // Probot logs every refused delivery as a secret mismatch; say what it really was.
+    app.webhooks.onError((error) => {
+      const note = rejectedDeliveryNote(error);
+      if (note !== null) app.log.warn(note.fields, note.message);
+    });
     app.on("issue_comment.created", timed(onCommentCreated(services)));
     app.on("issue_comment.edited", timed(onCommentEdited(services)));
     app.on("issues.opened", timed(onIssueOpened(services)));

@@ -3,7 +3,10 @@
  * status 400 (the webhook middleware answers with an error's `status`), one log line, and
  * nothing recorded — not a TypeError's 500 that invites a pointless redelivery.
  */
-import { missingPayloadParts } from "../../src/handlers/payload-shape.js";
+import { Probot, type Logger } from "probot";
+import { createApp } from "../../src/app.js";
+import { missingPayloadParts, rejectedDeliveryNote } from "../../src/handlers/payload-shape.js";
+import { PRIVATE_KEY } from "../helpers/worker.js";
 import { handlerSuite } from "../helpers/suite.js";
 import { issueCommentCreated, pullRequestReview } from "../helpers/payloads.js";
 
@@ -50,4 +53,76 @@ test("what is missing is named", () => {
     "sender",
   ]);
   expect(missingPayloadParts("unknown_event", {})).toEqual([]);
+});
+
+describe("deliveries refused or odd before any handler runs, each with its own log line", () => {
+  test("an empty body is reported as empty, not as a secret mismatch", async () => {
+    const probot = suite.harness.probot;
+    let refused: unknown = null;
+    probot.webhooks.onError((error) => {
+      refused = error;
+    });
+    await expect(
+      probot.webhooks.verifyAndReceive({
+        id: "delivery-empty",
+        name: "issue_comment",
+        payload: "",
+        signature: "sha256=" + "0".repeat(64),
+      }),
+    ).rejects.toBeTruthy();
+    expect(rejectedDeliveryNote(refused)).toEqual({
+      fields: { deliveryId: "delivery-empty", event: "issue_comment" },
+      message: "delivery with an empty body: refused (400), not a secret mismatch",
+    });
+  });
+
+  test("a body whose signature does not match is named as such, with its size", async () => {
+    const probot = suite.harness.probot;
+    let refused: unknown = null;
+    probot.webhooks.onError((error) => {
+      refused = error;
+    });
+    await expect(
+      probot.webhooks.verifyAndReceive({
+        id: "delivery-forged",
+        name: "issue_comment",
+        payload: '{"action":"created"}',
+        signature: "sha256=" + "0".repeat(64),
+      }),
+    ).rejects.toBeTruthy();
+    expect(rejectedDeliveryNote(refused)).toEqual({
+      fields: { deliveryId: "delivery-forged", event: "issue_comment", chars: 20 },
+      message: "delivery whose signature does not match its body: refused (400)",
+    });
+    // Errors of handlers (not refused deliveries) are left to Probot's own log.
+    expect(rejectedDeliveryNote(new Error("boom"))).toBeNull();
+  });
+
+  test("an unusually large delivery is handled, with a warning naming it", async () => {
+    const warnings: unknown[][] = [];
+    const log = {
+      level: "warn",
+      child: () => log,
+      warn: (...args: unknown[]) => warnings.push(args),
+      info: () => undefined,
+      debug: () => undefined,
+      trace: () => undefined,
+      error: () => undefined,
+      fatal: () => undefined,
+    };
+    const probot = new Probot({
+      appId: 123,
+      privateKey: PRIVATE_KEY,
+      log: log as unknown as Logger, // a recording stand-in for pino: only these methods are used
+    });
+    await probot.load(createApp(suite.harness.services));
+    const payload = issueCommentCreated({ body: `not a command ${"x".repeat(1_100_000)}` });
+    await probot.receive({ id: "delivery-huge", name: "issue_comment", payload } as Parameters<
+      typeof probot.receive
+    >[0]);
+    const line = warnings.find((args) => args[1] === "unusually large delivery");
+    expect(line?.[0]).toMatchObject({ deliveryId: "delivery-huge", event: "issue_comment" });
+    expect((line?.[0] as { chars: number }).chars).toBeGreaterThan(1_100_000);
+    expect(await suite.harness.jobs.pendingCount()).toBe(0);
+  });
 });
