@@ -6,9 +6,9 @@
  *   2. connect, open the transaction (READ ONLY where the database has it), pin its settings;
  *   3. run the units (statements or batches) in order, checking after each;
  *   4. count the writes and decide, BEFORE COMMIT, whether the limits allow committing;
- *   5. COMMIT, or ROLLBACK on a refusal, an error or a stop. A stop (the caller's abort, the
- *      engine's close) is heard from the first moment and honoured up to the moment COMMIT is
- *      sent (execution-stop.ts);
+ *   5. COMMIT, or ROLLBACK on a refusal, an error, a stop or a dry run (alwaysRollBack). A
+ *      stop (the caller's abort, the engine's close) is heard from the first moment and
+ *      honoured up to the moment COMMIT is sent (execution-stop.ts);
  *   6. report: every message scrubbed of credentials; a failed ROLLBACK is a notice, never the
  *      error; a COMMIT whose failure does not prove a rollback is COUNTERSIGN_COMMIT_UNKNOWN.
  *
@@ -159,7 +159,7 @@ class Execution<Unit> {
 
   /** All units ran: the limits are checked before COMMIT, so a violation is rolled back. */
   private async finish(readOnlyByRowCount: boolean): Promise<ExecutionOutcome> {
-    const { maxAffectedRows, readOnly } = this.options;
+    const { maxAffectedRows, readOnly, alwaysRollBack } = this.options;
     const count = await this.session.countWrites();
     const decision = decideFinish({
       readOnly,
@@ -167,6 +167,7 @@ class Execution<Unit> {
       ...(maxAffectedRows === undefined ? {} : { maxAffectedRows }),
       readOnlyByRowCount,
       ...(count.transactionDepth === undefined ? {} : { transactionDepth: count.transactionDepth }),
+      ...(alwaysRollBack === true ? { alwaysRollBack } : {}),
     });
     if (decision.action === "commit") return this.commit();
     const rolledBack = await this.endWith(() => this.session.rollback());

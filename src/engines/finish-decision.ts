@@ -16,6 +16,8 @@ export interface FinishInput {
   readOnlyByRowCount: boolean;
   /** Open transactions at the end; anything but 1 means the command ended ours itself. */
   transactionDepth?: number;
+  /** A dry run: a command that passes every check is rolled back instead of committed. */
+  alwaysRollBack?: boolean;
 }
 
 export type FinishDecision =
@@ -61,5 +63,7 @@ export function decideFinish(input: FinishInput): FinishDecision {
   // A read-only command on an engine without read-only transactions is never committed:
   // whatever it might have done that the row counts cannot see is undone.
   if (input.readOnly && input.readOnlyByRowCount) return { action: "rollback", succeeded: true };
+  // After every refusal, so a dry run reports what the real run would be refused for.
+  if (input.alwaysRollBack === true) return { action: "rollback", succeeded: true };
   return { action: "commit" };
 }

@@ -64,6 +64,13 @@ export interface ExecuteOptions {
    * the command back, so a worker that lost its request never commits it.
    */
   beforeCommit?: () => Promise<boolean>;
+  /**
+   * A dry run (issue 16, the preview target): the command runs to the end and is then rolled
+   * back even when it succeeded, so the outcome reports what it did (counts, first rows) and
+   * nothing is kept. The limits still apply; beforeCommit is never called. Effects outside the
+   * transaction (sequences, dblink, files) are not undone, as with any rollback.
+   */
+  alwaysRollBack?: boolean;
 }
 
 export interface Engine {

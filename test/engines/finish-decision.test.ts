@@ -22,6 +22,21 @@ describe("decideFinish", () => {
     );
   });
 
+  it("a dry run (alwaysRollBack) is rolled back as a success, after every refusal", () => {
+    expect(decideFinish({ ...base, affectedRows: 3, alwaysRollBack: true })).toEqual({
+      action: "rollback",
+      succeeded: true,
+    });
+    // What the real run would be refused for is still reported as the refusal.
+    expect(
+      decideFinish({ ...base, affectedRows: 6, maxAffectedRows: 5, alwaysRollBack: true }),
+    ).toMatchObject({
+      action: "rollback",
+      succeeded: false,
+      code: "COUNTERSIGN_MAX_AFFECTED_ROWS",
+    });
+  });
+
   it("maxAffectedRows 0 allows no write at all", () => {
     expect(decideFinish({ ...base, affectedRows: 1, maxAffectedRows: 0 })).toMatchObject({
       succeeded: false,
