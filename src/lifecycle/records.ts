@@ -59,12 +59,16 @@ const resourcePolicySchema = z.object({
     deny: z.array(ruleRefSchema),
     warn: z.array(ruleRefSchema),
     maxAffectedRows: z.number().optional(),
+    maxEstimatedRows: z
+      .object({ deny: z.number().optional(), warn: z.number().optional() })
+      .optional(),
     allowUnparsed: z.boolean(),
     readFunctions: z.array(z.string()).optional(),
   }),
   output: z.enum(["table", "summary", "none"]),
   jit: z.object({ maxDurationMs: z.number(), approvals: approvalRuleSchema }).nullable(),
   auditBranch: z.string().optional(),
+  plan: z.union([z.literal(false), z.object({ maxGrowth: z.number() })]).optional(),
   origin: z.object({ floor: z.string(), repository: z.string().nullable() }).optional(),
 }) satisfies z.ZodType<ResourcePolicy>;
 

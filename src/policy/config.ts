@@ -112,10 +112,26 @@ const customRuleSchema = z.strictObject({
 
 export const ruleRefSchema = z.union([z.enum(GUARDRAIL_RULES), customRuleSchema]);
 
+const rowCount = z.number().int().min(0);
+
+/**
+ * `max_estimated_rows: 100000` denies a command the planner expects to touch more rows;
+ * `{ deny: 1000000, warn: 100000 }` names either or both thresholds (issue 16).
+ */
+const maxEstimatedRowsSchema = z.union([
+  rowCount,
+  z
+    .strictObject({ deny: rowCount.optional(), warn: rowCount.optional() })
+    .refine((limits) => limits.deny !== undefined || limits.warn !== undefined, {
+      message: "max_estimated_rows needs deny, warn, or a number (which denies)",
+    }),
+]);
+
 export const guardrailsShape = {
   deny: z.array(ruleRefSchema).optional(),
   warn: z.array(ruleRefSchema).optional(),
-  max_affected_rows: z.number().int().min(0).optional(),
+  max_affected_rows: rowCount.optional(),
+  max_estimated_rows: maxEstimatedRowsSchema.optional(),
   allow_unparsed: z.boolean().optional(),
 };
 const guardrailsSchema = z.strictObject(guardrailsShape);
@@ -192,16 +208,28 @@ export type ApprovalRule =
 
 export type GuardrailRuleRef = GuardrailRuleName | { name: string; pattern: string };
 
+/** Thresholds on the plan's estimate of the rows a command touches (PostgreSQL). */
+export interface EstimateLimits {
+  deny?: number;
+  warn?: number;
+}
+
 export interface GuardrailPolicy {
   deny: GuardrailRuleRef[];
   warn: GuardrailRuleRef[];
   maxAffectedRows?: number;
+  maxEstimatedRows?: EstimateLimits;
   allowUnparsed: boolean;
   /**
    * Functions the server's operator declares free of side effects, beyond the built-in
    * list (server file only: a repository cannot widen what counts as a read).
    */
   readFunctions?: string[];
+}
+
+export interface PlanPolicy {
+  /** How many times its estimate a statement may grow between approval and execution. */
+  maxGrowth: number;
 }
 
 export interface JitPolicy {
@@ -220,6 +248,11 @@ export interface ResourcePolicy {
   jit: JitPolicy | null;
   /** The branch request PRs merge into (server file only); unset: the default branch. */
   auditBranch?: string;
+  /**
+   * The plan before approval and the drift guard (server file only; issue 16): false when
+   * the server switched plans off; unset when this side has no say (a repository file).
+   */
+  plan?: PlanPolicy | false;
   /**
    * Where the approval rule came from, in words, so the request PR can show both: the
    * server's floor and the repository's rule (null when its file says nothing of it).
@@ -293,12 +326,17 @@ export function normaliseGuardrails(
   guardrails: z.input<typeof guardrailsSchema> | undefined,
 ): GuardrailPolicy {
   if (guardrails === undefined) return { deny: [...DEFAULT_DENY], warn: [], allowUnparsed: false };
-  return {
+  const policy: GuardrailPolicy = {
     deny: guardrails.deny === undefined ? [...DEFAULT_DENY] : [...guardrails.deny],
     warn: [...(guardrails.warn ?? [])],
     maxAffectedRows: guardrails.max_affected_rows,
     allowUnparsed: guardrails.allow_unparsed ?? false,
   };
+  const estimate = guardrails.max_estimated_rows;
+  if (estimate !== undefined) {
+    policy.maxEstimatedRows = typeof estimate === "number" ? { deny: estimate } : { ...estimate };
+  }
+  return policy;
 }
 
 /** Validates a parsed configuration object (as `context.config` returns it). */

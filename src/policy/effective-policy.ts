@@ -15,9 +15,11 @@
 import type {
   ApprovalGroup,
   ApprovalRule,
+  EstimateLimits,
   GuardrailPolicy,
   GuardrailRuleRef,
   JitPolicy,
+  PlanPolicy,
   ResourcePolicy,
 } from "./config.js";
 import { describeRule } from "./rule-text.js";
@@ -144,9 +146,43 @@ function stricterGuardrails(a: GuardrailPolicy, b: GuardrailPolicy): GuardrailPo
   };
   const maxAffectedRows = smaller(a.maxAffectedRows, b.maxAffectedRows);
   if (maxAffectedRows !== undefined) guardrails.maxAffectedRows = maxAffectedRows;
+  const estimate = stricterEstimateLimits(a.maxEstimatedRows, b.maxEstimatedRows);
+  if (estimate !== undefined) guardrails.maxEstimatedRows = estimate;
   const readFunctions = commonReadFunctions(a.readFunctions, b.readFunctions);
   if (readFunctions !== undefined) guardrails.readFunctions = readFunctions;
   return guardrails;
+}
+
+/** Each threshold the lower of the two; a side without one has no say on it. */
+function stricterEstimateLimits(
+  a: EstimateLimits | undefined,
+  b: EstimateLimits | undefined,
+): EstimateLimits | undefined {
+  if (a === undefined) return b === undefined ? undefined : { ...b };
+  if (b === undefined) return { ...a };
+  const limits: EstimateLimits = {};
+  const deny = smaller(a.deny, b.deny);
+  const warn = smaller(a.warn, b.warn);
+  if (deny !== undefined) limits.deny = deny;
+  if (warn !== undefined) limits.warn = warn;
+  return limits;
+}
+
+/**
+ * Plans are made unless both sides switched them off, and a side without a say (a repository
+ * file) leaves the other's; the drift guard takes the smaller growth factor. Stricter means
+ * looking more: the server turning plans off after intake does not switch off the drift guard
+ * of a request that was planned.
+ */
+function stricterPlan(
+  a: PlanPolicy | false | undefined,
+  b: PlanPolicy | false | undefined,
+): PlanPolicy | false | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a === false) return b;
+  if (b === false) return a;
+  return { maxGrowth: Math.min(a.maxGrowth, b.maxGrowth) };
 }
 
 function stricterJit(a: JitPolicy | null, b: JitPolicy | null): JitPolicy | null {
@@ -178,6 +214,8 @@ export function stricterPolicy(floor: ResourcePolicy, other: ResourcePolicy): Re
     jit: stricterJit(floor.jit, other.jit),
   };
   if (floor.auditBranch !== undefined) policy.auditBranch = floor.auditBranch;
+  const plan = stricterPlan(floor.plan, other.plan);
+  if (plan !== undefined) policy.plan = plan;
   if (floor.origin !== undefined) policy.origin = floor.origin;
   return policy;
 }

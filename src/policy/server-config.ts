@@ -27,6 +27,9 @@ const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 /** `owner/repo`, `owner/*` or `owner/prefix-*`: a `*` only at the end of the repository part. */
 const REPO_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*\/(?:\*|[A-Za-z0-9._-]+\*?)$/;
 /** A function name, optionally schema-qualified, as PostgreSQL folds it (lower case). */
+/** A statement whose estimate grew more than tenfold since approval goes back to its reviewers. */
+export const DEFAULT_MAX_GROWTH = 10;
+
 const FUNCTION_NAME = /^[a-z_][a-z0-9_$]*(?:\.[a-z_][a-z0-9_$]*)?$/;
 
 const serverResourceSchema = z.strictObject({
@@ -50,6 +53,13 @@ const serverResourceSchema = z.strictObject({
   audit_branch: z.string().min(1).optional(),
   /** Commands run at once on this resource, across every worker (default 1). */
   concurrency: z.number().int().min(1).max(64).default(1),
+  /** The plan before approval and the drift guard (issue 16); on by default. */
+  plan: z
+    .union([
+      z.literal(false),
+      z.strictObject({ max_growth: z.number().min(1).max(1_000_000).default(DEFAULT_MAX_GROWTH) }),
+    ])
+    .optional(),
 });
 
 const serverConfigSchema = z.strictObject({
@@ -106,6 +116,10 @@ function floorOf(name: string, resource: ServerResourceInput): ResourcePolicy {
                 : normaliseApprovals(resource.jit.approvals),
           },
     auditBranch: resource.audit_branch,
+    plan:
+      resource.plan === false
+        ? false
+        : { maxGrowth: resource.plan?.max_growth ?? DEFAULT_MAX_GROWTH },
   };
 }
 

@@ -125,6 +125,34 @@ describe("everything else: the stricter value", () => {
       5,
     ],
     [
+      "max_estimated_rows: each threshold the smaller, a number denies",
+      { approvals: "none", guardrails: { max_estimated_rows: { deny: 1_000_000, warn: 10_000 } } },
+      { approvals: "none", guardrails: { max_estimated_rows: 50_000 } },
+      (p) => p.guardrails.maxEstimatedRows,
+      { deny: 50_000, warn: 10_000 },
+    ],
+    [
+      "max_estimated_rows: one side only",
+      { approvals: "none" },
+      { approvals: "none", guardrails: { max_estimated_rows: { warn: 7 } } },
+      (p) => p.guardrails.maxEstimatedRows,
+      { warn: 7 },
+    ],
+    [
+      "plan: the server's (a repository file has no say)",
+      { approvals: "none", plan: { max_growth: 3 } },
+      { approvals: "none" },
+      (p) => p.plan,
+      { maxGrowth: 3 },
+    ],
+    [
+      "plan switched off by the server",
+      { approvals: "none", plan: false },
+      { approvals: "none" },
+      (p) => p.plan,
+      false,
+    ],
+    [
       "timeout: the shorter",
       { approvals: "none", timeout: "2h" },
       { approvals: "none", timeout: "1d" },
@@ -221,6 +249,21 @@ describe("everything else: the stricter value", () => {
     expect(shape(held)).toBe("all_of(dba,security)");
     expect(held.timeoutMs).toBe(3_600_000);
     expect(held.auditBranch).toBe("audit");
+  });
+
+  test("plans switched off after intake keep the drift guard of a planned request", () => {
+    const frozen = effectivePolicy(floor({ approvals: DBA, plan: { max_growth: 20 } }), undefined);
+    expect(stricterPolicy(frozen, floor({ approvals: DBA, plan: false })).plan).toEqual({
+      maxGrowth: 20,
+    });
+    expect(stricterPolicy(frozen, floor({ approvals: DBA, plan: { max_growth: 5 } })).plan).toEqual(
+      { maxGrowth: 5 },
+    );
+  });
+
+  test("a repository file cannot set plan: it is the server's", () => {
+    const parsed = parseConfig({ resources: { db: { approvals: "none", plan: false } } });
+    expect(parsed.ok).toBe(false);
   });
 });
 

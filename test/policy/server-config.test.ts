@@ -23,8 +23,10 @@ const FULL = {
         deny: ["drop", "truncate", { name: "no-pii", pattern: "\\bssn\\b" }],
         warn: ["multiple_statements"],
         max_affected_rows: 10_000,
+        max_estimated_rows: { deny: 1_000_000, warn: 50_000 },
         read_functions: ["reporting.totals", "my_report"],
       },
+      plan: { max_growth: 4 },
       auto_approve: [],
       jit: { max_duration: "1h" },
       audit_branch: "audit",
@@ -56,12 +58,14 @@ describe("the server file", () => {
         deny: ["drop", "truncate", { name: "no-pii", pattern: "\\bssn\\b" }],
         warn: ["multiple_statements"],
         maxAffectedRows: 10_000,
+        maxEstimatedRows: { deny: 1_000_000, warn: 50_000 },
         allowUnparsed: false,
         readFunctions: ["reporting.totals", "my_report"],
       },
       output: "table",
       jit: { maxDurationMs: 3_600_000, approvals: prod?.floor.approvals },
       auditBranch: "audit",
+      plan: { maxGrowth: 4 },
     });
     // Defaults: the built-in denies, nothing auto-approved, no audit branch of its own.
     expect(result.config.resources["staging-db"]?.floor).toMatchObject({
@@ -70,6 +74,11 @@ describe("the server file", () => {
       guardrails: { deny: DEFAULT_DENY, warn: [], allowUnparsed: false, readFunctions: [] },
     });
     expect(result.config.resources["staging-db"]?.floor.auditBranch).toBeUndefined();
+    // Plans are on unless the server switches them off; the drift guard's factor is 10.
+    expect(result.config.resources["staging-db"]?.floor.plan).toEqual({ maxGrowth: 10 });
+    expect(
+      result.config.resources["staging-db"]?.floor.guardrails.maxEstimatedRows,
+    ).toBeUndefined();
     // Commands at once on the target: as declared, one unless the server says more.
     expect(prod?.concurrency).toBe(3);
     expect(result.config.resources["staging-db"]?.concurrency).toBe(1);
@@ -81,6 +90,30 @@ describe("the server file", () => {
     [{ resources: { db: { repos: ["acme"], approvals: "none" } } }, "resources.db.repos[0]"],
     [{ resources: { db: { repos: ["*/*"], approvals: "none" } } }, "resources.db.repos[0]"],
     [{ resources: { db: { repos: ["acme/*"] } } }, "resources.db.approvals"],
+    [
+      { resources: { db: { repos: ["acme/*"], approvals: "none", plan: { max_growth: 0.5 } } } },
+      "resources.db.plan.max_growth",
+    ],
+    [
+      { resources: { db: { repos: ["acme/*"], approvals: "none", plan: true } } },
+      "resources.db.plan",
+    ],
+    [
+      {
+        resources: {
+          db: { repos: ["acme/*"], approvals: "none", guardrails: { max_estimated_rows: {} } },
+        },
+      },
+      "resources.db.guardrails.max_estimated_rows",
+    ],
+    [
+      {
+        resources: {
+          db: { repos: ["acme/*"], approvals: "none", guardrails: { max_estimated_rows: -1 } },
+        },
+      },
+      "resources.db.guardrails.max_estimated_rows",
+    ],
     [{ resources: { db: { repos: ["acme/*"], approvals: "none", aprovals: 1 } } }, "resources.db"],
     [
       { resources: { db: { repos: ["acme/*"], approvals: "none", auto_approve: ["write"] } } },
