@@ -13,10 +13,16 @@ const USE_CASES = up("requests", "worker");
 /** lifecycle/ except its pure data, which every layer may read. */
 const LIFECYCLE = ["../lifecycle/*", "!../lifecycle/states.js", "!../lifecycle/records.js"];
 /**
- * engines/ except its pure parts: the outcome's types and the credential redactor, which
- * the renderer and the store's own error messages use too.
+ * engines/ except its pure parts: the outcome's types, the credential redactor, which the
+ * renderer and the store's own error messages use too, and the plan's shapes and rules
+ * (plan-types.ts: no I/O), which the renderer and the request records read.
  */
-const ENGINES = ["../engines/*", "!../engines/types.js", "!../engines/redact.js"];
+const ENGINES = [
+  "../engines/*",
+  "!../engines/types.js",
+  "!../engines/redact.js",
+  "!../engines/plan-types.js",
+];
 const IO_PACKAGES = ["knex", "pg", "pg-cursor", "mssql", "probot", "@octokit/*", "node:net"];
 
 const message = (layer) => `${layer} must not import this (DESIGN §3: nothing imports upward)`;
