@@ -76,3 +76,47 @@ export async function listTeamMembers(
     throw error;
   }
 }
+
+/**
+ * Dismisses a review (an approval given to something that changed): a PUT, so a retry is
+ * harmless. A review GitHub will not dismiss because it is already dismissed (or was never
+ * an approval or a change request) answers 422: either way it no longer counts.
+ */
+export async function dismissReview(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+  reviewId: number,
+  message: string,
+): Promise<void> {
+  try {
+    await github.rest.pulls.dismissReview({
+      ...repo,
+      pull_number: pullNumber,
+      review_id: reviewId,
+      message,
+      event: "DISMISS",
+    });
+  } catch (error) {
+    if (httpStatus(error) !== 422) throw error;
+  }
+}
+
+/**
+ * Asks a rule's teams and people for a review again (after their approvals were dismissed).
+ * Teams of another organisation cannot be asked on this repository and are left out.
+ */
+export async function requestReviewsAgain(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+  reviewers: { teams: string[]; users: string[] },
+): Promise<void> {
+  if (reviewers.teams.length === 0 && reviewers.users.length === 0) return;
+  await github.rest.pulls.requestReviewers({
+    ...repo,
+    pull_number: pullNumber,
+    team_reviewers: reviewers.teams,
+    reviewers: reviewers.users,
+  });
+}

@@ -120,11 +120,13 @@ export function refuseAtRecheck(
   to: "pending" | "rejected" | "expired",
   reason: string,
   workerId: string,
+  /** What the re-check found that the request keeps (the command's check with a new plan). */
+  found: Pick<RequestPatch, "classification"> = {},
 ): Promise<TransitionResult> {
   return store.transition(requestId, "running", to, {
     actor: APP_ACTOR,
     detail: `re-check before execution: ${reason}`,
-    patch: NO_LEASE,
+    patch: { ...NO_LEASE, ...found },
     guard: { leaseOwner: workerId },
   });
 }

@@ -78,6 +78,77 @@ const ruleHitSchema = z.object({
   message: z.string(),
 });
 
+const statementPlanSchema = z.discriminatedUnion("planned", [
+  z.object({
+    number: z.number(),
+    text: z.string(),
+    kind: z.string(),
+    planned: z.literal(true),
+    estimatedRows: z.number(),
+    topNode: z.string(),
+    inputNode: z.string().optional(),
+    seqScans: z.array(
+      z.object({ schema: z.string(), name: z.string(), tableRows: z.number(), large: z.boolean() }),
+    ),
+  }),
+  z.object({
+    number: z.number(),
+    text: z.string(),
+    kind: z.string(),
+    planned: z.literal(false),
+    reason: z.string(),
+    code: z.string().optional(),
+  }),
+]);
+
+/** The plan before approval (issue 16), as the reviewers saw it and the drift guard compares. */
+const planSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    statements: z.array(statementPlanSchema),
+    totalEstimatedRows: z.number(),
+    seqScanWarnRows: z.number(),
+    plannedAt: z.string(),
+    durationMs: z.number(),
+  }),
+  z.object({ ok: z.literal(false), reason: z.string() }),
+]);
+
+const resultSetSchema = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.string().nullable())),
+  totalRows: z.number(),
+  command: z.string(),
+  affectedRows: z.number().nullable(),
+});
+
+/**
+ * The dry run on the preview target, for the PR body: the first rows of a staging copy, never
+ * of the resource, and bounded (the intake keeps a few rows per result).
+ */
+const previewSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    ranAt: z.string(),
+    outcome: z.object({
+      status: z.enum(["succeeded", "failed"]),
+      resultSets: z.array(resultSetSchema),
+      affectedRows: z.number(),
+      durationMs: z.number(),
+      notices: z.array(z.string()),
+      error: z
+        .object({
+          message: z.string(),
+          code: z.string().optional(),
+          position: z.number().optional(),
+        })
+        .optional(),
+      rolledBack: z.boolean(),
+    }),
+  }),
+  z.object({ ok: z.literal(false), reason: z.string() }),
+]);
+
 /** What the guardrails found in a command, kept with the request for the PR and the worker. */
 const commandCheckSchema = z.object({
   dialect: z.enum(["postgres", "mssql"]),
@@ -96,6 +167,10 @@ const commandCheckSchema = z.object({
   warnings: z.array(ruleHitSchema),
   /** Every statement reads only: eligible for `auto_approve: [read]` and a read-only transaction. */
   readOnly: z.boolean(),
+  /** The plan before approval, on PostgreSQL when the server makes plans (absent: none made). */
+  plan: planSchema.optional(),
+  /** The dry run on the preview target, when the server configures one (absent: none made). */
+  preview: previewSchema.optional(),
 });
 export type CommandCheck = z.infer<typeof commandCheckSchema>;
 export type StatementView = CommandCheck["statements"][number];

@@ -9,12 +9,32 @@ import { renderTemplate } from "../render/templates.js";
 import type { RequestStore } from "../store/requests.js";
 import { APP_ACTOR, refuseAtRecheck } from "./moves.js";
 import { publishStatus } from "./publish-status.js";
-import type { RequestRecord } from "./records.js";
+import type { CommandCheck, RequestRecord } from "./records.js";
+import { requestReviewsAgain } from "../github/reviews.js";
+import type { ApprovalRule } from "../policy/config.js";
+
+/** The teams (of the repository's organisation) and people a rule names, to ask for reviews. */
+function reviewersOf(rule: ApprovalRule, owner: string): { teams: string[]; users: string[] } {
+  if (rule.mode === "none") return { teams: [], users: [] };
+  const teams = new Set<string>();
+  const users = new Set<string>();
+  for (const group of rule.groups) {
+    const org = group.team?.org ?? owner;
+    if (group.team !== undefined && org.toLowerCase() === owner.toLowerCase())
+      teams.add(group.team.slug);
+    for (const login of group.users ?? []) users.add(login);
+  }
+  return { teams: [...teams], users: [...users] };
+}
 
 export interface RecheckRefusal {
   to: "pending" | "rejected" | "expired";
   /** Completes "The check just before execution found that …". */
   reason: string;
+  /** The command's check as it stands now, kept with the request (a new plan after drift). */
+  check?: CommandCheck;
+  /** The approvals were dismissed (drift): the rule's reviewers are asked again. */
+  askAgain?: boolean;
 }
 
 interface Logger {
@@ -30,7 +50,14 @@ export async function refuseClaimed(
   refusal: RecheckRefusal,
   workerId: string,
 ): Promise<boolean> {
-  const moved = await refuseAtRecheck(deps.store, request.id, refusal.to, refusal.reason, workerId);
+  const moved = await refuseAtRecheck(
+    deps.store,
+    request.id,
+    refusal.to,
+    refusal.reason,
+    workerId,
+    refusal.check === undefined ? {} : { classification: refusal.check },
+  );
   if (!moved.ok) return false;
   deps.log.info({ requestId: request.id, to: refusal.to }, "re-check refused the request");
   try {
@@ -56,6 +83,14 @@ export async function refuseClaimed(
         expired: refusal.to === "expired",
       }),
     );
+    if (refusal.askAgain === true) {
+      await requestReviewsAgain(
+        github,
+        { owner: request.owner, repo: request.repo },
+        request.prNumber as number,
+        reviewersOf(moved.request.policy.approvals, request.owner),
+      );
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     deps.log.warn({ requestId: request.id, err: message }, "could not explain refusal");

@@ -9,6 +9,9 @@ import { renderTemplate } from "./templates.js";
 import type { RequestRecord } from "../lifecycle/records.js";
 import type { CommandCheck } from "../lifecycle/records.js";
 import type { StatusView } from "./status-view.js";
+import { renderPlanOffSection, renderPlanSection } from "./plan.js";
+import { renderPreviewSection } from "./preview.js";
+import { judgeEstimate } from "../engines/plan-types.js";
 
 export function requestBranch(requestId: number): string {
   return `countersign/${requestId}`;
@@ -100,11 +103,48 @@ export function requestBody(
     command: request.command,
     classification: check,
     warnings: check.warnings,
+    // Rendered, bounded and escaped whole (render/plan.ts, render/preview.ts), in what room
+    // the command leaves of GitHub's 65,536 characters.
+    planSection: planSectionOf(policy, check, sectionRoom(request.command)),
+    previewSection:
+      check.preview === undefined
+        ? null
+        : renderPreviewSection(check.preview, {
+            output: policy.output,
+            maxLength: sectionRoom(request.command),
+          }),
     rule: ruleView(policy.approvals),
     origin: policy.origin ?? null,
     timeout: formatDurationSetting(policy.timeoutMs),
     status,
   });
+}
+
+/**
+ * The plan before approval as reviewers see it: the table, the `max_estimated_rows` verdict
+ * (deny wins over warn), or why there is none; null where no plan is made (not PostgreSQL,
+ * no connection configured).
+ */
+function planSectionOf(
+  policy: ResourcePolicy,
+  check: CommandCheck,
+  maxLength: number,
+): string | null {
+  if (policy.plan === false) return renderPlanOffSection();
+  if (check.plan === undefined) return null;
+  const limits = policy.guardrails.maxEstimatedRows;
+  const limit = limits?.deny ?? limits?.warn;
+  if (limit === undefined) return renderPlanSection(check.plan, undefined, { maxLength });
+  const mode = limits?.deny !== undefined ? "deny" : "warn";
+  return renderPlanSection(check.plan, judgeEstimate(check.plan, limit), { mode, maxLength });
+}
+
+/** The rest of the body (rule, status, table of statements) stays well under this. */
+const BODY_BUDGET = 56_000;
+
+/** Each of the plan and preview sections: up to 12,000 characters, less beside a long command. */
+function sectionRoom(command: string): number {
+  return Math.max(1_500, Math.min(12_000, Math.floor((BODY_BUDGET - command.length) / 2)));
 }
 
 /** The check run's summary: the same status as the PR body, plus the statements. */

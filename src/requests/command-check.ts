@@ -8,10 +8,19 @@ import { dialectOfUrl } from "../engines/index.js";
 import { classifyCommand, evaluateGuardrails } from "../guardrails/index.js";
 import type { GuardrailHit } from "../guardrails/types.js";
 import type { CommandCheck, RuleHitView } from "../lifecycle/records.js";
+import { planCommand } from "../engines/pg-plan.js";
+import { previewCommand } from "../engines/pg-preview.js";
+import { assessCommand, type AssessOptions, type Assessors } from "./command-assessment.js";
 
 export type { CommandCheck, RuleHitView, StatementView } from "../lifecycle/records.js";
 
-export type CheckCommand = (command: string, resource: ResourcePolicy) => Promise<CommandCheck>;
+export type CheckCommand = (
+  command: string,
+  resource: ResourcePolicy,
+  options?: AssessOptions,
+) => Promise<CommandCheck>;
+
+const REAL_ASSESSORS: Assessors = { plan: planCommand, preview: previewCommand };
 
 /** The SQL dialect of a resource, from its connection URL's scheme (DESIGN §1.5). */
 export function dialectOf(resource: string, env: NodeJS.ProcessEnv): "postgres" | "mssql" {
@@ -19,8 +28,23 @@ export function dialectOf(resource: string, env: NodeJS.ProcessEnv): "postgres" 
   return dialectOfUrl(url.trim()) === "mssql" ? "mssql" : "postgres";
 }
 
-/** Classifies with the resource's dialect and applies its guardrails. */
-export function createCommandChecker(env: NodeJS.ProcessEnv): CheckCommand {
+/**
+ * Classifies with the resource's dialect and applies its guardrails; then, for a command they
+ * let through, the plan and the dry run (command-assessment.ts).
+ */
+export function createCommandChecker(
+  env: NodeJS.ProcessEnv,
+  assessors: Assessors = REAL_ASSESSORS,
+): CheckCommand {
+  const guardrails = guardrailChecker(env);
+  return async (command, resource, options) =>
+    assessCommand(env, assessors, command, resource, await guardrails(command, resource), options);
+}
+
+/** The guardrails alone: the classification and the rule hits. */
+function guardrailChecker(
+  env: NodeJS.ProcessEnv,
+): (command: string, resource: ResourcePolicy) => Promise<CommandCheck> {
   return async (command, resource) => {
     const dialect = dialectOf(resource.name, env);
     const classification = await classifyCommand(command, dialect, {

@@ -112,7 +112,7 @@ async function checkPushedFile(
     return { rejected: `the request file ${request.filePath} is gone or unreadable` };
   }
   const command = commandFromFile(content);
-  const check = await deps.checkCommand(command, request.policy);
+  const check = await deps.checkCommand(command, request.policy, { preview: true });
   if (check.denied.length > 0) {
     return {
       rejected: `guardrails deny the edited command: ${check.denied.map((hit) => hit.rule).join(", ")}`,

@@ -186,7 +186,7 @@ export async function intakeRun(
   if (!admission.ok) return admission.result;
   const { resource } = admission.admitted;
 
-  const check: CommandCheck = await deps.checkCommand(command.command, resource);
+  const check: CommandCheck = await deps.checkCommand(command.command, resource, { preview: true });
   const now = deps.now();
   const denied = check.denied.length > 0;
   // A command of the grantee under an active grant needs no per-command approval (§2).

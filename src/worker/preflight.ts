@@ -10,7 +10,14 @@ import type { CommandCheck } from "../lifecycle/records.js";
 import type { RequestRecord } from "../store/requests.js";
 import { approverLabels } from "../render/commit-message.js";
 
-export type Refusal = { to: "pending" | "rejected" | "expired"; reason: string };
+export interface Refusal {
+  to: "pending" | "rejected" | "expired";
+  reason: string;
+  /** The command's check as it stands now, kept with the request (a new plan after drift). */
+  check?: CommandCheck;
+  /** The approvals were dismissed: ask the rule's reviewers again. */
+  askAgain?: boolean;
+}
 
 /** Who or what approved the command, as the audit commit and result comment show it. */
 export interface ApprovalBasis {

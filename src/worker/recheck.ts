@@ -17,10 +17,13 @@ import {
   type RepositoryPermission,
 } from "../github/permissions.js";
 import { readRepositoryRules } from "../github/repository-config.js";
+import { dismissReview } from "../github/reviews.js";
+import { findDrift } from "../engines/plan-types.js";
+import { describeDrift } from "../render/drift.js";
 import type { CommandCheck, RequestRecord } from "../lifecycle/records.js";
 import { CONFIG_PATH, type ResourcePolicy } from "../policy/config.js";
 import { effectivePolicy, stricterPolicy } from "../policy/effective-policy.js";
-import { resourceFor } from "../policy/server-config.js";
+import { DEFAULT_MAX_GROWTH, resourceFor } from "../policy/server-config.js";
 import { evaluateRequest, type RequestEvaluation } from "../requests/evaluate-request.js";
 import type { ExecuteDeps } from "./execution-context.js";
 import {
@@ -131,7 +134,43 @@ async function decide(
   const fresh = (await reads.fresh) as RequestEvaluation;
   const basis = await approvalNow(deps, github, request, policy, now, fresh);
   if (isRefusal(basis)) return basis;
+  const drift = await driftRefusal(github, request, policy, now, fresh);
+  if (drift !== null) return drift;
   return { policy, content: now.content, check: now.check, basis, prUrl: now.url };
+}
+
+/**
+ * The drift guard (issue 16): the reviewers approved a plan; when a statement's estimate has
+ * grown past the policy's factor since, or a table it touches is gone, the command goes back
+ * to them with the old and new figures. Their approvals are dismissed on GitHub first, so no
+ * sweep or redelivered webhook counts them again for the new plan; a dismissal that fails
+ * makes the re-check fail and the claim go back, and the next claim tries again.
+ */
+async function driftRefusal(
+  github: GitHub,
+  request: RequestRecord,
+  policy: ResourcePolicy,
+  now: PullNow,
+  fresh: RequestEvaluation,
+): Promise<Refusal | null> {
+  const approved = request.classification?.plan;
+  const current = now.check.plan;
+  if (policy.plan === false || approved === undefined || current === undefined) return null;
+  // The reviewers saw a plan and none can be taken now: the guard cannot tell, so the claim
+  // goes back (nothing is dismissed) and the next claim tries again, until the timeout.
+  if (approved.ok && !current.ok) {
+    throw new Error(`the plan could not be taken again (${current.reason})`);
+  }
+  const maxGrowth = policy.plan?.maxGrowth ?? DEFAULT_MAX_GROWTH;
+  const findings = findDrift(approved, current, maxGrowth);
+  if (findings.length === 0) return null;
+  const reason = describeDrift(findings, maxGrowth);
+  const repo = { owner: request.owner, repo: request.repo };
+  const message = `Countersign: ${reason}`.slice(0, 1_000);
+  for (const review of fresh.reviews.filter((r) => r.state === "APPROVED")) {
+    await dismissReview(github, repo, request.prNumber as number, review.id, message);
+  }
+  return { to: "pending", reason, check: now.check, askAgain: true };
 }
 
 /** The request's own deadline, known without reading anything. */
