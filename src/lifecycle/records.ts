@@ -69,6 +69,12 @@ const resourcePolicySchema = z.object({
   jit: z.object({ maxDurationMs: z.number(), approvals: approvalRuleSchema }).nullable(),
   auditBranch: z.string().optional(),
   plan: z.union([z.literal(false), z.object({ maxGrowth: z.number() })]).optional(),
+  mask: z
+    .object({
+      columns: z.array(z.string()),
+      patterns: z.array(z.enum(["email", "card", "iban", "phone"])),
+    })
+    .optional(),
   origin: z.object({ floor: z.string(), repository: z.string().nullable() }).optional(),
 }) satisfies z.ZodType<ResourcePolicy>;
 

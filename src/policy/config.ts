@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { compileCustomPattern } from "../guardrails/custom-pattern.js";
+import type { MaskConfig } from "../render/mask-config.js";
+import { maskSchema, maxEstimatedRowsSchema, rowCount } from "./key-schemas.js";
 
 export const CONFIG_PATH = ".github/countersign.yml";
 /** The name Probot's `context.config` takes: a file under `.github/`. */
@@ -112,21 +114,6 @@ const customRuleSchema = z.strictObject({
 
 export const ruleRefSchema = z.union([z.enum(GUARDRAIL_RULES), customRuleSchema]);
 
-const rowCount = z.number().int().min(0);
-
-/**
- * `max_estimated_rows: 100000` denies a command the planner expects to touch more rows;
- * `{ deny: 1000000, warn: 100000 }` names either or both thresholds (issue 16).
- */
-const maxEstimatedRowsSchema = z.union([
-  rowCount,
-  z
-    .strictObject({ deny: rowCount.optional(), warn: rowCount.optional() })
-    .refine((limits) => limits.deny !== undefined || limits.warn !== undefined, {
-      message: "max_estimated_rows needs deny, warn, or a number (which denies)",
-    }),
-]);
-
 export const guardrailsShape = {
   deny: z.array(ruleRefSchema).optional(),
   warn: z.array(ruleRefSchema).optional(),
@@ -151,6 +138,7 @@ const resourceSchema = z.strictObject({
   guardrails: guardrailsSchema.optional(),
   output: z.enum(["table", "summary", "none"]).default("table"),
   jit: jitSchema.optional(),
+  mask: maskSchema.optional(),
 });
 
 /**
@@ -248,6 +236,8 @@ export interface ResourcePolicy {
   jit: JitPolicy | null;
   /** The branch request PRs merge into (server file only); unset: the default branch. */
   auditBranch?: string;
+  /** Columns and value patterns masked in every output (issue 17); unset: nothing masked. */
+  mask?: MaskConfig;
   /**
    * The plan before approval and the drift guard (server file only; issue 16): false when
    * the server switched plans off; unset when this side has no say (a repository file).
@@ -372,6 +362,7 @@ export function parseConfig(raw: unknown): ConfigResult {
       guardrails: normaliseGuardrails(resource.guardrails),
       output: resource.output,
       jit,
+      ...(resource.mask === undefined ? {} : { mask: resource.mask }),
     };
   }
   return {

@@ -23,6 +23,7 @@ import type {
   ResourcePolicy,
 } from "./config.js";
 import { describeRule } from "./rule-text.js";
+import { mergeMaskConfigs, NO_MASK } from "../render/mask-config.js";
 
 /** A rule as alternatives, each a set of groups that must all be satisfied. */
 type Alternatives = ApprovalGroup[][];
@@ -214,6 +215,10 @@ export function stricterPolicy(floor: ResourcePolicy, other: ResourcePolicy): Re
     jit: stricterJit(floor.jit, other.jit),
   };
   if (floor.auditBranch !== undefined) policy.auditBranch = floor.auditBranch;
+  // A repository can add to the floor's mask, never take from it.
+  if (floor.mask !== undefined || other.mask !== undefined) {
+    policy.mask = mergeMaskConfigs(floor.mask ?? NO_MASK, other.mask ?? NO_MASK);
+  }
   const plan = stricterPlan(floor.plan, other.plan);
   if (plan !== undefined) policy.plan = plan;
   if (floor.origin !== undefined) policy.origin = floor.origin;

@@ -20,6 +20,7 @@ import {
   type ConfigProblem,
   type ResourcePolicy,
 } from "./config.js";
+import { maskSchema } from "./key-schemas.js";
 
 export const DEFAULT_SERVER_CONFIG_PATH = "countersign.server.yml";
 
@@ -53,6 +54,7 @@ const serverResourceSchema = z.strictObject({
   audit_branch: z.string().min(1).optional(),
   /** Commands run at once on this resource, across every worker (default 1). */
   concurrency: z.number().int().min(1).max(64).default(1),
+  mask: maskSchema.optional(),
   /** The plan before approval and the drift guard (issue 16); on by default. */
   plan: z
     .union([
@@ -116,6 +118,7 @@ function floorOf(name: string, resource: ServerResourceInput): ResourcePolicy {
                 : normaliseApprovals(resource.jit.approvals),
           },
     auditBranch: resource.audit_branch,
+    ...(resource.mask === undefined ? {} : { mask: resource.mask }),
     plan:
       resource.plan === false
         ? false

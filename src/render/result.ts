@@ -5,7 +5,6 @@
  * (fewer rows, columns and notices, shorter cells); only if even the tightest render is too
  * long is it cut, with its Markdown closed and a note saying so.
  */
-import { createHash } from "node:crypto";
 import { truncateMarkdown, truncateText } from "./escape.js";
 import { renderTemplate } from "./templates.js";
 import type { ExecutionOutcome, ResultSet } from "../engines/types.js";
@@ -26,6 +25,8 @@ export interface ResultView {
   /** e.g. "bob (dba)". */
   approvedBy: string[];
   grant?: string;
+  /** Cells the resource's mask replaced (issue 17), said in the comment. */
+  maskedCells?: number;
 }
 
 export interface RenderResultOptions {
@@ -155,6 +156,7 @@ interface ResultModel {
   durationMs: number;
   affectedRows: number;
   rolledBack: boolean;
+  maskedCells: number;
   resultSets: ResultSetModel[];
   hiddenResultSets: number;
   noticeCount: number;
@@ -231,6 +233,7 @@ function buildModel(view: ResultView, limits: Limits, step: number, maxLength: n
     durationMs: outcome.durationMs,
     affectedRows: outcome.affectedRows,
     rolledBack: outcome.rolledBack,
+    maskedCells: view.maskedCells ?? 0,
     resultSets: sets.map((set, index) => resultSetModel(set, index, limits, withData)),
     hiddenResultSets: outcome.resultSets.length - sets.length,
     noticeCount: outcome.notices.length,
@@ -371,29 +374,4 @@ export function renderResultComment(view: ResultView, options: RenderResultOptio
   }
   rendered = truncateMarkdown(rendered, maxLength, note);
   return redact === undefined ? rendered : settle(rendered, redact, maxLength, note);
-}
-
-/**
- * SHA-256 (hex) of everything the execution produced: status, counts, columns, the kept rows,
- * notices and error. Not the duration, which differs between identical runs, and not the
- * comment, which depends on rendering limits. Each value is one JSON line, so the encoding is
- * unambiguous, and it is hashed piecewise so large outputs are never joined into one string.
- */
-export function outputDigest(view: ResultView): string {
-  const { outcome } = view;
-  const hash = createHash("sha256");
-  const line = (value: unknown) => hash.update(`${JSON.stringify(value)}\n`, "utf8");
-  line(["countersign-output", 1]);
-  line([outcome.status, outcome.rolledBack, outcome.affectedRows]);
-  const error = outcome.error;
-  line(error === undefined ? null : [error.message, error.code ?? null, error.position ?? null]);
-  line(["notices", outcome.notices.length]);
-  for (const notice of outcome.notices) line(notice);
-  line(["resultSets", outcome.resultSets.length]);
-  for (const set of outcome.resultSets) {
-    line([set.command, set.totalRows, set.affectedRows, set.columns]);
-    line(["rows", set.rows.length]);
-    for (const row of set.rows) line(row);
-  }
-  return hash.digest("hex");
 }

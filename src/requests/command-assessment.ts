@@ -13,6 +13,7 @@ import type { PreviewOptions } from "../engines/pg-preview.js";
 import { judgeEstimate, type PlanResult, type PreviewResult } from "../engines/plan-types.js";
 import { resourceUrlVariable, type EstimateLimits, type ResourcePolicy } from "../policy/config.js";
 import type { CommandCheck, RuleHitView } from "../lifecycle/records.js";
+import { maskOutcome } from "../render/mask.js";
 
 export interface Assessors {
   plan(url: string, sql: string, options?: PlanOptions): Promise<PlanResult>;
@@ -69,7 +70,12 @@ export async function assessCommand(
       ? {}
       : { maxAffectedRows: resource.guardrails.maxAffectedRows }),
   });
-  return { ...assessed, preview };
+  // Masked before it is kept or shown: the copy holds the same kind of data as the resource.
+  if (!preview.ok || resource.mask === undefined) return { ...assessed, preview };
+  return {
+    ...assessed,
+    preview: { ...preview, outcome: maskOutcome(preview.outcome, resource.mask).outcome },
+  };
 }
 
 function trimPlan(plan: PlanResult): PlanResult {

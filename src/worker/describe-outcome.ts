@@ -6,7 +6,9 @@
 import type { RequestRecord, ResultSummary } from "../lifecycle/records.js";
 import { outcomeComment } from "../lifecycle/outcome.js";
 import type { AuditResult } from "../render/commit-message.js";
-import { outputDigest, type ResultView } from "../render/result.js";
+import type { ResultView } from "../render/result.js";
+import { outputDigest } from "../render/output-digest.js";
+import { maskOutcome, NO_MASK } from "../render/mask.js";
 import type { Passed } from "./recheck.js";
 import type { RunResult } from "./run-command.js";
 
@@ -27,17 +29,22 @@ export function describeOutcome(
   scrub: (text: string) => string,
 ): DescribedOutcome {
   const { outcome, status } = run;
+  // Masked before anything is rendered or stored (issue 17); the digest in the audit trailer
+  // is taken over what the database returned, so it still proves the output.
+  const masked = maskOutcome(outcome, passed.policy.mask ?? NO_MASK);
   const view: ResultView = {
     requestId: request.id,
     resource: request.resource,
     requester: request.requester,
     output: passed.policy.output,
-    outcome,
+    outcome: masked.outcome,
     approvedBy: passed.basis.approvedBy,
     ...(request.grantId === null ? {} : { grant: `grant ${request.grantId}` }),
+    ...(masked.report.cells === 0 ? {} : { maskedCells: masked.report.cells }),
   };
-  const digest = outputDigest(view);
-  const why = outcome.error?.message ?? "the outcome could not be determined";
+  const digest = outputDigest(outcome);
+  const shownError = masked.outcome.error;
+  const why = shownError?.message ?? "the outcome could not be determined";
   const audit: AuditResult =
     status === "unknown"
       ? { status, why }
@@ -61,12 +68,12 @@ export function describeOutcome(
       affectedRows: set.affectedRows,
     })),
     noticeCount: outcome.notices.length,
-    ...(outcome.error === undefined
+    ...(shownError === undefined
       ? {}
       : {
           error: {
-            message: outcome.error.message.slice(0, 4000),
-            code: outcome.error.code ?? null,
+            message: shownError.message.slice(0, 4000),
+            code: shownError.code ?? null,
           },
         }),
     outputSha256: digest,

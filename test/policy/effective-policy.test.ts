@@ -153,6 +153,20 @@ describe("everything else: the stricter value", () => {
       false,
     ],
     [
+      "mask: everything either side masks",
+      { approvals: "none", mask: { columns: ["ssn"], patterns: ["card"] } },
+      { approvals: "none", mask: { columns: ["*.password"], patterns: ["email"] } },
+      (p) => p.mask,
+      { columns: ["ssn", "*.password"], patterns: ["email", "card"] },
+    ],
+    [
+      "mask: a repository without one keeps the floor's",
+      { approvals: "none", mask: { patterns: ["iban"] } },
+      { approvals: "none" },
+      (p) => p.mask,
+      { columns: [], patterns: ["iban"] },
+    ],
+    [
       "timeout: the shorter",
       { approvals: "none", timeout: "2h" },
       { approvals: "none", timeout: "1d" },
@@ -259,6 +273,21 @@ describe("everything else: the stricter value", () => {
     expect(stricterPolicy(frozen, floor({ approvals: DBA, plan: { max_growth: 5 } })).plan).toEqual(
       { maxGrowth: 5 },
     );
+  });
+
+  test("a mask that cannot be read is refused with the part named", () => {
+    const parsed = parseConfig({
+      resources: { db: { approvals: "none", mask: { patterns: ["email", "phon"] } } },
+    });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problems).toEqual([
+      {
+        path: "resources.db.mask",
+        message:
+          'patterns[1]: unknown mask pattern "phon"; known patterns: email, card, iban, phone',
+      },
+    ]);
   });
 
   test("a repository file cannot set plan: it is the server's", () => {

@@ -1,12 +1,12 @@
 import {
   MAX_COMMENT_LENGTH,
-  outputDigest,
   renderResultComment,
   type ExecutionOutcome,
   type ResultSet,
   type ResultView,
 } from "../../src/render/result.js";
 import { markdownProblems, tableShapes } from "./markdown-check.js";
+import { outputDigest } from "../../src/render/output-digest.js";
 import { MAX_CELL_CHARS, ResultSetBuilder } from "../../src/engines/result-set-builder.js";
 import { credentialRedactor } from "../../src/engines/redact.js";
 import { escapeInline, neutralizeReferences } from "../../src/render/escape.js";
@@ -372,17 +372,17 @@ describe("outputDigest", () => {
     );
 
   test("is a SHA-256 hex digest, stable for equal input", () => {
-    const digest = outputDigest(base());
+    const digest = outputDigest(base().outcome);
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
-    expect(outputDigest(structuredClone(base()))).toBe(digest);
+    expect(outputDigest(structuredClone(base()).outcome)).toBe(digest);
   });
 
   test("ignores duration and presentation, not content", () => {
-    const digest = outputDigest(base());
+    const digest = outputDigest(base().outcome);
     const same = base();
     same.outcome.durationMs = 99_999;
     same.output = "summary";
-    expect(outputDigest(same)).toBe(digest);
+    expect(outputDigest(same.outcome)).toBe(digest);
 
     const changes: ((v: ResultView) => void)[] = [
       (v) => (v.outcome.resultSets[0]!.rows[0]![1] = "NULL"),
@@ -402,7 +402,7 @@ describe("outputDigest", () => {
     for (const change of changes) {
       const changed = base();
       change(changed);
-      digests.add(outputDigest(changed));
+      digests.add(outputDigest(changed.outcome));
     }
     expect(digests.size).toBe(changes.length + 1);
   });
