@@ -17,18 +17,25 @@ import { parseDuration } from "../policy/duration.js";
 /** GitHub-wide limit for a command's text (bytes of UTF-8). */
 export const MAX_COMMAND_BYTES = 64 * 1024;
 
-type Verb = "run" | "jit" | "revoke" | "cancel";
+type Verb = "run" | "jit" | "revoke" | "cancel" | "undo";
 
 const RESOURCE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 // Up to three spaces, as CommonMark allows; a tab is four columns, so a tab-indented line
 // is code (an example), not a command.
-const SLASH_LINE = /^ {0,3}\/(run|jit|revoke|cancel)(?=\s|$)(.*)$/i;
+const SLASH_LINE = /^ {0,3}\/(run|jit|revoke|cancel|undo)(?=\s|$)(.*)$/i;
 const FENCE_OPEN = /^[ \t]{0,3}(`{3,}|~{3,})(.*)$/;
 const REASON_LINE = /^[ \t]*reason[ \t]*:[ \t]*(.*)$/i;
 
 export type ParsedCommand =
   | { kind: "none" }
-  | { kind: "run"; resource: string; command: string; reason: string | null }
+  | {
+      kind: "run";
+      resource: string;
+      command: string;
+      reason: string | null;
+      /** `--break-glass`: one approval from the server's break-glass group (issue 17). */
+      breakGlass?: true;
+    }
   | {
       kind: "jit";
       resource: string;
@@ -38,6 +45,8 @@ export type ParsedCommand =
     }
   | { kind: "revoke"; resource: string | null }
   | { kind: "cancel" }
+  /** On a request PR: open a new request that restores the rows the command changed. */
+  | { kind: "undo" }
   | { kind: "invalid"; verb: Verb; problem: string };
 
 interface Fence {
@@ -242,6 +251,7 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
   }
 
   if (verb === "cancel") return { kind: "cancel" };
+  if (verb === "undo") return { kind: "undo" };
 
   const [resource, afterResource] = splitFirstWord(slash.rest);
   if (verb === "revoke") {
@@ -257,8 +267,12 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
     return invalid(verb, `"${resource}" is not a resource name (letters, digits, - and _)`);
   }
 
-  const inline = takeReason(afterResource);
+  const inline = takeFlags(afterResource);
   if (inline.problem) return invalid(verb, inline.problem);
+  const { breakGlass } = inline;
+  if (breakGlass && verb === "jit") {
+    return invalid(verb, "--break-glass is for /run: a grant always needs the usual approvals");
+  }
 
   if (verb === "jit") {
     const [durationText, extra] = splitFirstWord(inline.rest);
@@ -287,18 +301,42 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
     return invalid(verb, "give the command either on the /run line or in a code block, not both");
   }
   const command = (lineCommand !== "" ? lineCommand : (block.command ?? "")).trim();
+  const problem = commandProblem(command);
+  if (problem !== null) return invalid(verb, problem);
+  const reason = inline.reason ?? block.reason;
+  if (breakGlass && reason === null) {
+    return invalid(verb, 'a break-glass run needs a reason: --reason "INC-123"');
+  }
+  return { kind: "run", resource, command, reason, ...(breakGlass ? { breakGlass: true } : {}) };
+}
+
+/** Why a command cannot be taken as it is (empty, too large), or null. */
+function commandProblem(command: string): string | null {
   if (command === "") {
-    return invalid(
-      verb,
-      "the command is empty: put it on the /run line or in a ```sql block below it",
-    );
+    return "the command is empty: put it on the /run line or in a ```sql block below it";
   }
   const bytes = Buffer.byteLength(command, "utf8");
-  if (bytes > MAX_COMMAND_BYTES) {
-    return invalid(
-      verb,
-      `the command is ${bytes.toLocaleString("en-US")} bytes; the limit is ${MAX_COMMAND_BYTES.toLocaleString("en-US")} bytes (64 KiB)`,
-    );
-  }
-  return { kind: "run", resource, command, reason: inline.reason ?? block.reason };
+  if (bytes <= MAX_COMMAND_BYTES) return null;
+  return `the command is ${bytes.toLocaleString("en-US")} bytes; the limit is ${MAX_COMMAND_BYTES.toLocaleString("en-US")} bytes (64 KiB)`;
+}
+
+/**
+ * `--reason` and `--break-glass` off the front of what follows the resource. The flag only
+ * there (before or after a leading --reason): a `--break-glass` inside the SQL (a comment)
+ * must never switch the approval rule.
+ */
+function takeFlags(text: string): ReturnType<typeof takeReason> & { breakGlass: boolean } {
+  const first = takeBreakGlass(text);
+  const inline = takeReason(first.rest);
+  if (first.breakGlass || inline.problem) return { ...inline, breakGlass: first.breakGlass };
+  const after = takeBreakGlass(inline.rest);
+  return { ...inline, rest: after.rest, breakGlass: after.breakGlass };
+}
+
+/** Takes a leading `--break-glass` off `text`. */
+function takeBreakGlass(text: string): { rest: string; breakGlass: boolean } {
+  const flag = /^\s*--break-glass(?=\s|$)/i.exec(text);
+  return flag === null
+    ? { rest: text, breakGlass: false }
+    : { rest: text.slice(flag[0].length), breakGlass: true };
 }

@@ -2,6 +2,7 @@
 import type { GitHub, RepoRef } from "./client.js";
 import { httpStatus } from "./client.js";
 import type { ReviewInput as StoredReview } from "../policy/evaluate.js";
+import type { ApprovalRule } from "../policy/config.js";
 
 interface ReviewPayload {
   id: number;
@@ -119,4 +120,21 @@ export async function requestReviewsAgain(
     team_reviewers: reviewers.teams,
     reviewers: reviewers.users,
   });
+}
+
+/** The teams (of the repository's organisation) and people a rule names, to ask for reviews. */
+export function reviewersOf(
+  rule: ApprovalRule,
+  owner: string,
+): { teams: string[]; users: string[] } {
+  if (rule.mode === "none") return { teams: [], users: [] };
+  const teams = new Set<string>();
+  const users = new Set<string>();
+  for (const group of rule.groups) {
+    const org = group.team?.org ?? owner;
+    if (group.team !== undefined && org.toLowerCase() === owner.toLowerCase())
+      teams.add(group.team.slug);
+    for (const login of group.users ?? []) users.add(login);
+  }
+  return { teams: [...teams], users: [...users] };
 }

@@ -11,6 +11,7 @@ import { RetryLater } from "../github/rate-limits.js";
 import { postComment } from "../github/comments.js";
 import { mergeRequest, postResultComments } from "../github/execution.js";
 import { auditCommit, type AuditResult } from "../render/commit-message.js";
+import { requestReviewsAgain, reviewersOf } from "../github/reviews.js";
 import { MAX_COMMENT_LENGTH, renderResultComment, type ResultView } from "../render/result.js";
 import type { StatusView } from "../render/status-view.js";
 import { renderTemplate } from "../render/templates.js";
@@ -82,8 +83,32 @@ export async function publishOutcome(
     await problem("status", error);
   }
   const mergeSha = await mergeAuditCommit(deps, github, input, problem);
+  await askForFollowUp(github, request, problem);
   if (retryable !== undefined) throw retryable;
   return { commentUrl, mergeSha };
+}
+
+/**
+ * A break-glass command bypassed the usual rule: once it has run, the usual reviewers are asked
+ * to review it after the fact (issue 17). A review request is idempotent on GitHub.
+ */
+async function askForFollowUp(
+  github: GitHub,
+  request: PublishInput["request"],
+  problem: Problem,
+): Promise<void> {
+  const normal = request.policy.breakGlass?.normal;
+  if (normal === undefined || request.prNumber === null) return;
+  try {
+    await requestReviewsAgain(
+      github,
+      repoOf(request),
+      request.prNumber,
+      reviewersOf(normal, request.owner),
+    );
+  } catch (error) {
+    await problem("follow-up review request", error);
+  }
 }
 
 /** Transport failures and rate limits pass; a 4xx (the write was refused as such) does not. */
@@ -146,6 +171,7 @@ async function mergeAuditCommit(
     approvedBy: input.basis.approvedBy,
     approvalNote: input.basis.note,
     grantId: request.grantId,
+    breakGlass: request.policy.breakGlass !== undefined,
     filePath: request.filePath ?? "",
     sourceUrl: request.sourceUrl,
     result: input.audit,

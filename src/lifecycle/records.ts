@@ -69,6 +69,10 @@ const resourcePolicySchema = z.object({
   jit: z.object({ maxDurationMs: z.number(), approvals: approvalRuleSchema }).nullable(),
   auditBranch: z.string().optional(),
   plan: z.union([z.literal(false), z.object({ maxGrowth: z.number() })]).optional(),
+  undo: z.object({ keepForMs: z.number() }).optional(),
+  breakGlassGroup: groupSchema.optional(),
+  notifyTeam: z.string().optional(),
+  breakGlass: z.object({ normal: approvalRuleSchema }).optional(),
   mask: z
     .object({
       columns: z.array(z.string()),

@@ -10,22 +10,7 @@ import type { RequestStore } from "../store/requests.js";
 import { APP_ACTOR, refuseAtRecheck } from "./moves.js";
 import { publishStatus } from "./publish-status.js";
 import type { CommandCheck, RequestRecord } from "./records.js";
-import { requestReviewsAgain } from "../github/reviews.js";
-import type { ApprovalRule } from "../policy/config.js";
-
-/** The teams (of the repository's organisation) and people a rule names, to ask for reviews. */
-function reviewersOf(rule: ApprovalRule, owner: string): { teams: string[]; users: string[] } {
-  if (rule.mode === "none") return { teams: [], users: [] };
-  const teams = new Set<string>();
-  const users = new Set<string>();
-  for (const group of rule.groups) {
-    const org = group.team?.org ?? owner;
-    if (group.team !== undefined && org.toLowerCase() === owner.toLowerCase())
-      teams.add(group.team.slug);
-    for (const login of group.users ?? []) users.add(login);
-  }
-  return { teams: [...teams], users: [...users] };
-}
+import { requestReviewsAgain, reviewersOf } from "../github/reviews.js";
 
 export interface RecheckRefusal {
   to: "pending" | "rejected" | "expired";

@@ -9,6 +9,9 @@ import { parseDuration } from "./duration.js";
 import { compileCustomPattern } from "../guardrails/custom-pattern.js";
 import type { MaskConfig } from "../render/mask-config.js";
 import { maskSchema, maxEstimatedRowsSchema, rowCount } from "./key-schemas.js";
+import { explainIssue } from "./config-problems.js";
+
+export { explainIssue };
 
 export const CONFIG_PATH = ".github/countersign.yml";
 /** The name Probot's `context.config` takes: a file under `.github/`. */
@@ -51,6 +54,11 @@ const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 const TEAM_REF = /^(?:[A-Za-z0-9][A-Za-z0-9-]*\/)?[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+/** A team slug or org/slug, as a rule's `team` takes it. */
+export const teamRefSchema = z
+  .string()
+  .regex(TEAM_REF, "team must be a team slug (dba) or org/slug (acme/dba)");
+
 export const durationString = (label: string) =>
   z
     .string()
@@ -59,7 +67,7 @@ export const durationString = (label: string) =>
     })
     .transform((value) => parseDuration(value) as number);
 
-const groupSchema = z
+export const groupSchema = z
   .strictObject({
     team: z
       .string()
@@ -236,6 +244,19 @@ export interface ResourcePolicy {
   jit: JitPolicy | null;
   /** The branch request PRs merge into (server file only); unset: the default branch. */
   auditBranch?: string;
+  /**
+   * The group whose one approval lets `/run … --break-glass` through (server file only; issue
+   * 17), and the team its comment mentions.
+   */
+  breakGlassGroup?: ApprovalGroup;
+  notifyTeam?: string;
+  /**
+   * Set on a break-glass request's frozen policy only: its `approvals` are the break-glass
+   * group's, and `normal` is the rule it bypassed (asked for a follow-up review after it ran).
+   */
+  breakGlass?: { normal: ApprovalRule };
+  /** Backups of the rows an UPDATE or DELETE changes, for `/undo` (server file only; issue 16). */
+  undo?: { keepForMs: number };
   /** Columns and value patterns masked in every output (issue 17); unset: nothing masked. */
   mask?: MaskConfig;
   /**
@@ -263,7 +284,7 @@ export interface ConfigProblem {
 export type ConfigResult =
   { ok: true; config: CountersignConfig } | { ok: false; problems: ConfigProblem[] };
 
-function normaliseGroup(group: z.infer<typeof groupSchema>): ApprovalGroup {
+export function normaliseGroup(group: z.infer<typeof groupSchema>): ApprovalGroup {
   if (group.team !== undefined) {
     const [first, second] = group.team.split("/");
     const team = second === undefined ? { slug: first as string } : { org: first, slug: second };
@@ -278,37 +299,6 @@ export function normaliseApprovals(approvals: z.infer<typeof approvalsSchema>): 
   if ("all_of" in approvals)
     return { mode: "all_of", groups: approvals.all_of.map(normaliseGroup) };
   return { mode: "any_of", groups: approvals.any_of.map(normaliseGroup) };
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return out === "" ? "(top level)" : out;
-}
-
-/**
- * Turns zod's issues into problems a person can act on. A union failure lists every
- * branch's complaint; the branch that got furthest into the value is the one the author
- * meant (`all_of` with a bad `min`), so only its issues are reported.
- */
-export function explainIssue(
-  issue: z.core.$ZodIssue,
-  prefix: readonly PropertyKey[],
-): ConfigProblem[] {
-  const path = [...prefix, ...issue.path];
-  if (issue.code === "invalid_union") {
-    const deepest = issue.errors
-      .filter((branch) => branch.length > 0 && branch.every((inner) => inner.path.length > 0))
-      .sort((a, b) => (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0];
-    if (deepest !== undefined) return deepest.flatMap((inner) => explainIssue(inner, path));
-  }
-  if (issue.code === "invalid_key") {
-    return issue.issues.map((inner) => ({ path: formatPath(path), message: inner.message }));
-  }
-  return [{ path: formatPath(path), message: issue.message }];
 }
 
 /** A `guardrails` key as written → the policy; absent, or without `deny`: the default denies. */

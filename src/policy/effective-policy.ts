@@ -219,6 +219,14 @@ export function stricterPolicy(floor: ResourcePolicy, other: ResourcePolicy): Re
   if (floor.mask !== undefined || other.mask !== undefined) {
     policy.mask = mergeMaskConfigs(floor.mask ?? NO_MASK, other.mask ?? NO_MASK);
   }
+  // The server's alone (a repository file cannot set them): the first side that has them.
+  for (const key of ["breakGlassGroup", "notifyTeam", "breakGlass"] as const) {
+    const value = floor[key] ?? other[key];
+    if (value !== undefined) Object.assign(policy, { [key]: value });
+  }
+  // Backups are the server's (a repository file cannot set them); either side keeps them on.
+  const undo = floor.undo ?? other.undo;
+  if (undo !== undefined) policy.undo = { ...undo };
   const plan = stricterPlan(floor.plan, other.plan);
   if (plan !== undefined) policy.plan = plan;
   if (floor.origin !== undefined) policy.origin = floor.origin;
@@ -240,4 +248,21 @@ export function effectivePolicy(
   if (repository === undefined) return { ...floor, origin };
   // stricterPolicy takes the audit branch from its first argument, the floor, only.
   return { ...stricterPolicy(floor, repository), origin };
+}
+
+/**
+ * A break-glass request's policy (issue 17): one approval from the floor's break-glass group
+ * instead of the usual rule, nothing auto-approved; the guardrails, limits and timeout are the
+ * effective policy's. Null when the server offers no break-glass on the resource.
+ */
+export function breakGlassPolicy(effective: ResourcePolicy): ResourcePolicy | null {
+  const group = effective.breakGlassGroup;
+  if (group === undefined) return null;
+  return {
+    ...effective,
+    approvals: { mode: "all_of", groups: [group] },
+    autoApprove: [],
+    jit: null,
+    breakGlass: { normal: effective.breakGlass?.normal ?? effective.approvals },
+  };
 }

@@ -12,11 +12,14 @@ import {
   approvalsSchema,
   durationString,
   explainIssue,
+  groupSchema,
   guardrailsShape,
   jitSchema,
   normaliseApprovals,
+  normaliseGroup,
   normaliseGuardrails,
   oneRuleSetPerDatabase,
+  teamRefSchema,
   type ConfigProblem,
   type ResourcePolicy,
 } from "./config.js";
@@ -55,6 +58,17 @@ const serverResourceSchema = z.strictObject({
   /** Commands run at once on this resource, across every worker (default 1). */
   concurrency: z.number().int().min(1).max(64).default(1),
   mask: maskSchema.optional(),
+  /** One approval from this group lets `/run … --break-glass` through (issue 17). */
+  break_glass: groupSchema.optional(),
+  /** The team a break-glass comment mentions (slug or org/slug). */
+  notify_team: teamRefSchema.optional(),
+  /**
+   * Undo for DML on PostgreSQL (issue 16): true, or how long the backups are kept (default
+   * 30d); absent or false: no backups.
+   */
+  undo: z
+    .union([z.boolean(), z.strictObject({ keep_for: durationString("undo.keep_for") })])
+    .optional(),
   /** The plan before approval and the drift guard (issue 16); on by default. */
   plan: z
     .union([
@@ -94,6 +108,14 @@ export const EMPTY_SERVER_CONFIG: ServerConfig = { resources: {} };
 
 type ServerResourceInput = z.infer<typeof serverResourceSchema>;
 
+/** How long undo backups are kept unless the server says otherwise. */
+export const DEFAULT_UNDO_KEEP_MS = 30 * 24 * 3_600_000;
+
+function undoOf(undo: ServerResourceInput["undo"]): Pick<ResourcePolicy, "undo"> {
+  if (undo === undefined || undo === false) return {};
+  return { undo: { keepForMs: undo === true ? DEFAULT_UNDO_KEEP_MS : undo.keep_for } };
+}
+
 function floorOf(name: string, resource: ServerResourceInput): ResourcePolicy {
   const approvals = normaliseApprovals(resource.approvals);
   const guardrails = normaliseGuardrails(resource.guardrails);
@@ -119,6 +141,11 @@ function floorOf(name: string, resource: ServerResourceInput): ResourcePolicy {
           },
     auditBranch: resource.audit_branch,
     ...(resource.mask === undefined ? {} : { mask: resource.mask }),
+    ...undoOf(resource.undo),
+    ...(resource.break_glass === undefined
+      ? {}
+      : { breakGlassGroup: normaliseGroup(resource.break_glass) }),
+    ...(resource.notify_team === undefined ? {} : { notifyTeam: resource.notify_team }),
     plan:
       resource.plan === false
         ? false

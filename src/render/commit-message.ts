@@ -30,6 +30,8 @@ export interface AuditCommitInput {
   /** Why nobody needed to approve: `no approval required`, `auto-approved: read-only`. */
   approvalNote: string | null;
   grantId: number | null;
+  /** Run with `--break-glass` (one approval from the break-glass group; issue 17). */
+  breakGlass?: boolean;
   filePath: string;
   sourceUrl: string;
   result: AuditResult;
@@ -77,6 +79,7 @@ export function auditTrailers(input: AuditCommitInput): [string, string][] {
     ["Approved-by", approvedByTrailer(input)],
   ];
   if (input.grantId !== null) trailers.push(["Grant", String(input.grantId)]);
+  if (input.breakGlass === true) trailers.push(["Break-glass", "yes"]);
   trailers.push(["Result", resultTrailer(input.result)]);
   if (input.result.status !== "unknown") {
     trailers.push(["Output-SHA256", input.result.outputSha256]);

@@ -5,7 +5,7 @@
  * in a job of its own.
  */
 import { parseRepositoryRules, type ConfigProblem, type ResourcePolicy } from "../policy/config.js";
-import { effectivePolicy } from "../policy/effective-policy.js";
+import { breakGlassPolicy, effectivePolicy } from "../policy/effective-policy.js";
 import { resourceFor, resourcesAvailableTo, type ServerConfig } from "../policy/server-config.js";
 import { formatDurationSetting } from "../policy/duration.js";
 import { canRequest, type RepositoryPermission } from "../github/permissions.js";
@@ -184,7 +184,17 @@ export async function intakeRun(
 ): Promise<IntakeResult> {
   const admission = await admit(deps, reads, source, command.resource);
   if (!admission.ok) return admission.result;
-  const { resource } = admission.admitted;
+  let { resource } = admission.admitted;
+  if (command.breakGlass === true) {
+    // The usual rule is replaced by one approval from the server's break-glass group; the
+    // guardrails, limits and timeout stay the effective policy's.
+    const broken = breakGlassPolicy(resource);
+    if (broken === null) {
+      return refuse(deps, source, "no_break_glass", { resource: resource.name });
+    }
+    resource = broken;
+    admission.admitted.resource = broken;
+  }
 
   const check: CommandCheck = await deps.checkCommand(command.command, resource, { preview: true });
   const now = deps.now();
@@ -192,7 +202,7 @@ export async function intakeRun(
   // A command of the grantee under an active grant needs no per-command approval (§2).
   // A grant counts only while the effective policy still allows JIT.
   const grant =
-    denied || resource.jit === null
+    denied || resource.jit === null || resource.breakGlass !== undefined
       ? null
       : await deps.store.findActiveGrant(
           source.owner,

@@ -5,6 +5,7 @@
  * soon as it exists, so a retried job continues where the last attempt stopped.
  */
 import { isOpen } from "../lifecycle/states.js";
+import { ruleView } from "../policy/rule-text.js";
 import type { ApprovalRule } from "../policy/config.js";
 import { evaluateApprovals } from "../policy/evaluate.js";
 import type { GitHub, RepoRef } from "../github/client.js";
@@ -117,6 +118,7 @@ export async function openRequest(
   request = await ensurePullRequest(deps, github, request, baseBranch, initial.view);
   request = await ensureCheckRun(deps, github, request, initial.view);
   await announce(deps, github, request, initial);
+  if (request.policy.breakGlass !== undefined) await announceBreakGlass(github, request);
   if (initial.approvedNow && !alreadyApproved) {
     await approve(deps.store, request, initial.autoApproval ?? initial.view.progress, deps.now());
   }
@@ -239,6 +241,9 @@ async function announce(
   const labels = [
     await deps.nodeIds.labelNodeId(github, repo, REQUEST_LABEL),
     await deps.nodeIds.labelNodeId(github, repo, `${REQUEST_LABEL}:${request.resource}`),
+    ...(request.policy.breakGlass === undefined
+      ? []
+      : [await deps.nodeIds.labelNodeId(github, repo, BREAK_GLASS_LABEL)]),
   ];
   const failures = await announceRequest(github, {
     pullRequestId: request.prNodeId as string,
@@ -263,6 +268,35 @@ async function announce(
       `announcement partly failed: ${failures.join("; ")}`,
     );
   }
+}
+
+/** Marks a break-glass request PR, so it stands out in every list of pull requests. */
+export const BREAK_GLASS_LABEL = "countersign:break-glass";
+
+/**
+ * Break-glass is loud (issue 17): a comment on the request PR that mentions the server's
+ * notify team, says who bypassed which rule and why, and that a follow-up review will be asked
+ * for. Posted once (marked), after the announcement.
+ */
+async function announceBreakGlass(github: GitHub, request: RequestRecord): Promise<void> {
+  const { notifyTeam, breakGlass } = request.policy;
+  const [org, slug] = (notifyTeam ?? "").includes("/")
+    ? (notifyTeam as string).split("/")
+    : [request.owner, notifyTeam];
+  await postComment(
+    github,
+    repoOf(request),
+    request.prNumber as number,
+    renderTemplate("break-glass-announced", {
+      id: request.id,
+      resource: request.resource,
+      requester: request.requester,
+      reason: request.reason ?? "",
+      notify: slug === undefined || slug === "" ? null : `@${org}/${slug}`,
+      rule: ruleView(request.policy.approvals),
+      normal: breakGlass === undefined ? null : ruleView(breakGlass.normal),
+    }),
+  );
 }
 
 const repoOf = (request: RequestRecord): RepoRef => ({ owner: request.owner, repo: request.repo });

@@ -79,6 +79,17 @@ export class Metrics {
         for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });
+    new Gauge({
+      name: "countersign_break_glass_requests",
+      help: "Requests made with --break-glass, by status",
+      labelNames: ["status"],
+      registers,
+      async collect() {
+        this.reset();
+        const counts = await sources.store.countBreakGlassByStatus();
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+      },
+    });
     let queue: Promise<{ depth: number; oldestDueAgeSeconds: number }> | null = null;
     // One query serves both queue gauges of a scrape.
     const queueStats = () => (queue ??= sources.jobs.stats().finally(() => (queue = null)));

@@ -252,6 +252,17 @@ export class RequestStore {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
 
+  /** Break-glass requests by status (issue 17: a metric, so every use is counted). */
+  async countBreakGlassByStatus(): Promise<Record<string, number>> {
+    const rows = (await this.knex("requests")
+      // The policy is JSON text on both stores; the key only exists on break-glass requests.
+      .whereRaw("(policy::jsonb) \\? 'breakGlass'")
+      .select("status")
+      .count({ n: "*" })
+      .groupBy("status")) as { status: string; n: string | number }[];
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
     const rows = (await this.knex("requests")
       // An approval does not outlive the timeout either: a command approved last week must

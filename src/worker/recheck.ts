@@ -22,7 +22,7 @@ import { findDrift } from "../engines/plan-types.js";
 import { describeDrift } from "../render/drift.js";
 import type { CommandCheck, RequestRecord } from "../lifecycle/records.js";
 import { CONFIG_PATH, type ResourcePolicy } from "../policy/config.js";
-import { effectivePolicy, stricterPolicy } from "../policy/effective-policy.js";
+import { breakGlassPolicy, effectivePolicy, stricterPolicy } from "../policy/effective-policy.js";
 import { DEFAULT_MAX_GROWTH, resourceFor } from "../policy/server-config.js";
 import { evaluateRequest, type RequestEvaluation } from "../requests/evaluate-request.js";
 import type { ExecuteDeps } from "./execution-context.js";
@@ -241,7 +241,17 @@ async function currentPolicy(
     };
   }
   const now = effectivePolicy(server.floor, rules.resources[request.resource]);
-  return stricterPolicy(request.policy, now);
+  if (request.policy.breakGlass === undefined) return stricterPolicy(request.policy, now);
+  // A break-glass request is held to the break-glass rule in force now: the server must
+  // still offer it, and the group's approval (and everything else) is the stricter of both.
+  const broken = breakGlassPolicy(now);
+  if (broken === null) {
+    return {
+      to: "rejected",
+      reason: `the server no longer offers break-glass on ${request.resource}; ask again without --break-glass.`,
+    };
+  }
+  return stricterPolicy(request.policy, broken);
 }
 
 /** The pull request as read now: open, at the approved commit, its one file still passing. */

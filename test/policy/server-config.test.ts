@@ -84,7 +84,39 @@ describe("the server file", () => {
     expect(result.config.resources["staging-db"]?.concurrency).toBe(1);
   });
 
+  test("break_glass is a group, notify_team a team; undo true keeps backups 30 days", () => {
+    const result = parseServerConfig({
+      resources: {
+        db: {
+          repos: ["acme/*"],
+          approvals: "none",
+          break_glass: { team: "acme/incident-commanders", min: 1 },
+          notify_team: "security",
+          undo: true,
+        },
+      },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.config.resources.db?.floor).toMatchObject({
+      breakGlassGroup: {
+        key: "acme/incident-commanders",
+        team: { org: "acme", slug: "incident-commanders" },
+        min: 1,
+      },
+      notifyTeam: "security",
+      undo: { keepForMs: 30 * 24 * 3_600_000 },
+    });
+  });
+
   test.each([
+    [
+      { resources: { db: { repos: ["acme/*"], approvals: "none", break_glass: { min: 1 } } } },
+      "resources.db.break_glass",
+    ],
+    [
+      { resources: { db: { repos: ["acme/*"], approvals: "none", undo: { keep_for: "soon" } } } },
+      "resources.db.undo.keep_for",
+    ],
     [{ resources: { db: { approvals: "none" } } }, "resources.db.repos"],
     [{ resources: { db: { repos: [], approvals: "none" } } }, "resources.db.repos"],
     [{ resources: { db: { repos: ["acme"], approvals: "none" } } }, "resources.db.repos[0]"],
