@@ -42,7 +42,14 @@ function restrict(files, groups, layer) {
 
 export const layerRules = [
   restrict(
-    ["src/commands/**", "src/policy/**", "src/guardrails/**", "src/render/**"],
+    [
+      "src/commands/**",
+      "src/policy/**",
+      "src/guardrails/**",
+      "src/render/**",
+      "src/notify/message.ts",
+      "src/notify/notify-url.ts",
+    ],
     [...ENTRY, ...USE_CASES, ...LIFECYCLE, ...up("store", "github"), ...ENGINES, ...IO_PACKAGES],
     "the pure core",
   ),

@@ -10,6 +10,7 @@ import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js
 import { onHeadMoved } from "../requests/head-moved.js";
 import { takeIn } from "../requests/intake-job.js";
 import { noteSourceEdited, postReply } from "../requests/notices.js";
+import { deliverNotification } from "../notify/notify-job.js";
 import { openRequest } from "../requests/open-request.js";
 import { reevaluate } from "../requests/reevaluate.js";
 import { publishRecordedOutcome } from "../requests/publish-outcome.js";
@@ -47,7 +48,14 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
     },
     open_request: (job, github) =>
       openRequest(
-        { store, log, nodeIds: services.nodeIds, now: services.now },
+        {
+          store,
+          log,
+          nodeIds: services.nodeIds,
+          now: services.now,
+          jobs: services.jobs,
+          env: services.env,
+        },
         github,
         job.requestId,
         job.payload.baseBranch,
@@ -91,6 +99,7 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
     publish_outcome: ({ requestId, payload }, github) =>
       publishRecordedOutcome({ store, log }, github, requestId, payload),
     grant_tick: (job, github) => tickGrant(services, github, job.requestId),
+    notify: (job) => deliverNotification({ env: services.env, log }, job.payload),
     expire: async (job, github) => {
       await endOpenRequest(services, github, job.requestId, "expired", {
         actor: APP_ACTOR,

@@ -9,9 +9,10 @@ import { closeRequest, type CloseOptions } from "../lifecycle/close-request.js";
 import type { ClosedStatus } from "../lifecycle/moves.js";
 import { OPEN_STATUSES } from "../lifecycle/states.js";
 import { endGrant, type GrantDeps } from "./grant-lifecycle.js";
+import { aboutRequest, queueNotification, type NotifyQueueDeps } from "../notify/notify-job.js";
 
 export async function endOpenRequest(
-  deps: GrantDeps,
+  deps: GrantDeps & NotifyQueueDeps,
   github: GitHub,
   requestId: number,
   to: ClosedStatus,
@@ -22,5 +23,13 @@ export async function endOpenRequest(
     await endGrant(deps, github, requestId, { to, actor: options.actor, ended: options.detail });
     return true;
   }
-  return closeRequest(deps.store, github, requestId, OPEN_STATUSES, to, options);
+  const closed = await closeRequest(deps.store, github, requestId, OPEN_STATUSES, to, options);
+  if (closed && request !== null) {
+    await queueNotification(deps, request.installationId, {
+      kind: "outcome",
+      ...aboutRequest(request),
+      status: to,
+    });
+  }
+  return closed;
 }

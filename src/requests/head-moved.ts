@@ -12,6 +12,7 @@ import { isOpen, OPEN_STATUSES } from "../lifecycle/states.js";
 import type { CheckCommand, CommandCheck } from "./command-check.js";
 import type { RequestRecord } from "../lifecycle/records.js";
 import { closeRequest } from "../lifecycle/close-request.js";
+import { aboutRequest, queueNotification } from "../notify/notify-job.js";
 import { reevaluate, type ReevaluateDeps } from "./reevaluate.js";
 import { commandFromFile } from "../render/request-pr-text.js";
 
@@ -43,10 +44,17 @@ export async function onHeadMoved(
       grantId,
       ...(checked.check === undefined ? {} : { classification: checked.check }),
     });
-    await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
+    const closed = await closeRequest(deps.store, github, request.id, OPEN_STATUSES, "rejected", {
       actor: pusher,
       detail: checked.rejected,
     });
+    if (closed) {
+      await queueNotification(deps, request.installationId, {
+        kind: "outcome",
+        ...aboutRequest(request),
+        status: "rejected",
+      });
+    }
     return;
   }
   const { command, check } = checked;

@@ -5,6 +5,7 @@
  * soon as it exists, so a retried job continues where the last attempt stopped.
  */
 import { isOpen } from "../lifecycle/states.js";
+import { aboutRequest, queueNotification, type NotifyQueueDeps } from "../notify/notify-job.js";
 import { ruleView } from "../policy/rule-text.js";
 import type { ApprovalRule } from "../policy/config.js";
 import { evaluateApprovals } from "../policy/evaluate.js";
@@ -38,7 +39,7 @@ import {
 
 export const REQUEST_LABEL = "countersign";
 
-export interface OpenRequestDeps {
+export interface OpenRequestDeps extends NotifyQueueDeps {
   store: RequestStore;
   log: { warn(object: object, message: string): void };
   nodeIds: NodeIds;
@@ -119,8 +120,21 @@ export async function openRequest(
   request = await ensureCheckRun(deps, github, request, initial.view);
   await announce(deps, github, request, initial);
   if (request.policy.breakGlass !== undefined) await announceBreakGlass(github, request);
+  await queueNotification(deps, request.installationId, {
+    kind: request.policy.breakGlass === undefined ? "opened" : "break_glass",
+    ...aboutRequest(request),
+    reason: request.reason,
+  });
   if (initial.approvedNow && !alreadyApproved) {
-    await approve(deps.store, request, initial.autoApproval ?? initial.view.progress, deps.now());
+    const note = initial.autoApproval ?? initial.view.progress;
+    const moved = await approve(deps.store, request, note, deps.now());
+    if (moved.ok) {
+      await queueNotification(deps, request.installationId, {
+        kind: "approved",
+        ...aboutRequest(request),
+        approvers: [],
+      });
+    }
   }
 }
 

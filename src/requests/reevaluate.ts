@@ -3,6 +3,7 @@
  * request by compare-and-set (pending ⇄ approved, → rejected) and shows the result.
  */
 import { formatDurationSetting } from "../policy/duration.js";
+import { aboutRequest, queueNotification, type NotifyQueueDeps } from "../notify/notify-job.js";
 import type { GitHub } from "../github/client.js";
 import type { RequestStore, StoredReview } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
@@ -16,7 +17,7 @@ import { isOpen, type RequestStatus } from "../lifecycle/states.js";
 import { publishStatus } from "../lifecycle/publish-status.js";
 import { statusView } from "../render/status-view.js";
 
-export interface ReevaluateDeps {
+export interface ReevaluateDeps extends NotifyQueueDeps {
   store: RequestStore;
   teams: TeamCache;
   now(): Date;
@@ -65,6 +66,13 @@ export async function reevaluate(
     // Someone else moved it first (a worker claimed it, a /cancel): their update wins.
     if (!moved.ok) return;
     request = moved.request;
+    if (request.status === "approved") {
+      await queueNotification(deps, request.installationId, {
+        kind: "approved",
+        ...aboutRequest(request),
+        approvers: [...new Set(evaluation.approvers.map((approver) => approver.login))],
+      });
+    }
   }
   await publishStatus(
     deps.store,

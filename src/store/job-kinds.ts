@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { reviewSchema } from "../lifecycle/records.js";
+import { notificationEventSchema } from "../notify/message.js";
 
 const repoThread = z.object({ owner: z.string(), repo: z.string(), number: z.number() });
 const nothing = z.object({}).strict();
@@ -63,6 +64,7 @@ const intakeCommand = z.discriminatedUnion("kind", [
     resource: z.string(),
     command: z.string(),
     reason: z.string().nullable(),
+    breakGlass: z.literal(true).optional(),
   }),
   z.object({
     kind: z.literal("jit"),
@@ -124,6 +126,15 @@ export const JOB_KINDS = {
   check_config: {
     request: false,
     payload: repoThread.extend({ headSha: z.string(), baseRef: z.string() }),
+  },
+  /**
+   * Tell the resource's chat channel (notify/): its own job, so the lifecycle never waits for
+   * it and a failed post is retried. The request rides in the event, not in the job's row: a
+   * notification that gives up must not mark the request stuck.
+   */
+  notify: {
+    request: false,
+    payload: z.object({ resource: z.string(), event: notificationEventSchema }),
   },
 } as const;
 

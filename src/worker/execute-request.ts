@@ -12,6 +12,7 @@
  *    merge: `lifecycle/outcome.ts`), so the worker takes the next command at once.
  */
 import { credentialRedactor } from "../engines/index.js";
+import { aboutRequest, queueNotification } from "../notify/notify-job.js";
 import type { GitHub } from "../github/client.js";
 import { postComment } from "../github/comments.js";
 import { APP_ACTOR, finish, release, start } from "../lifecycle/moves.js";
@@ -98,6 +99,10 @@ async function recheckStage(
   }
   if (isRefusal(passed)) {
     const moved = await refuseClaimed(deps, github, request, passed, claim.workerId);
+    if (moved && passed.to !== "pending") {
+      const event = { kind: "outcome" as const, ...aboutRequest(request), status: passed.to };
+      await queueNotification(deps, request.installationId, event);
+    }
     return { executed: false, status: moved ? passed.to : "lost" };
   }
   if (claim.signal.aborted) return giveBack("the worker is stopping");
@@ -147,6 +152,8 @@ async function finishStage(
   };
   const moved = await finish(deps.store, request.id, claim.workerId, outcome, async (trx) => {
     await deps.jobs.enqueue(publish, trx);
+    const event = { kind: "outcome" as const, ...aboutRequest(request), status: run.status };
+    await queueNotification(deps, request.installationId, event, undefined, trx);
   });
   deps.log.info(
     {

@@ -7,6 +7,7 @@
  * lease), nothing ran: the claim is given back and the next claim re-checks from scratch.
  */
 import { terminateSession } from "../engines/index.js";
+import { aboutRequest, queueNotification } from "../notify/notify-job.js";
 import { declareUnknown, release } from "../lifecycle/moves.js";
 import { resourceUrlVariable } from "../policy/config.js";
 import { finishedStatusView } from "../lifecycle/outcome.js";
@@ -50,6 +51,12 @@ export async function sweepExpiredLeases(deps: SweepDeps, limit = 20): Promise<n
       `lease expired while running: ${LOST_WORKER}; the command may or may not have run${stopped}`,
       lost,
       async (trx, declared) => {
+        const event = {
+          kind: "outcome" as const,
+          ...aboutRequest(declared),
+          status: "unknown" as const,
+        };
+        await queueNotification(deps, declared.installationId, event, undefined, trx);
         if (declared.prNumber === null) return;
         await deps.jobs.enqueue(publishUnknown(declared, lost), trx);
       },

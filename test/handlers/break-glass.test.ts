@@ -5,6 +5,8 @@
  * still apply. Real payload shapes, GitHub by nock, the store embedded.
  */
 import nock from "nock";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { parseComment } from "../../src/commands/parse.js";
 import { handlerSuite } from "../helpers/suite.js";
 import {
@@ -135,7 +137,39 @@ describe("intake", () => {
 });
 
 describe("the request PR", () => {
-  test("labelled countersign:break-glass, and a comment mentioning the notify team", async () => {
+  test("labelled countersign:break-glass, a comment mentioning the notify team, and the chat told", async () => {
+    // The resource's chat webhook: a real local HTTP server (notify/, issue 17).
+    const posted: string[] = [];
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      request.on("end", () => {
+        posted.push(body);
+        response.writeHead(200).end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    nock.enableNetConnect("127.0.0.1");
+    try {
+      await labelledAndTold(server, posted);
+    } finally {
+      nock.disableNetConnect();
+      server.close();
+    }
+  });
+});
+
+/** The request PR of a break-glass run, with the chat webhook at `server`. */
+async function labelledAndTold(server: Server, posted: string[]): Promise<void> {
+  {
+    const { port } = server.address() as AddressInfo;
+    harness = createHarness(
+      suite.database,
+      {
+        COUNTERSIGN_RESOURCE_PROD_DB_NOTIFY_URL: `http://127.0.0.1:${port}/hook`,
+      },
+      FLOOR,
+    );
     await intake(`/run prod-db --break-glass --reason "INC-123" ${COMMAND}`);
     const request = await harness.store.findBySource("repo:186853002:comment:5001");
     const id = request?.id as number;
@@ -185,5 +219,11 @@ describe("the request PR", () => {
     expect(comment).toContain("- dba: 1 approval");
     expect(comment).toContain("`Break-glass: yes`");
     expect(await harness.jobs.failedJobs()).toEqual([]);
-  });
-});
+    expect(posted).toHaveLength(1);
+    const message = JSON.parse(posted[0] as string) as { text: string };
+    expect(message.text).toContain("🚨 Break-glass request");
+    expect(message.text).toContain("https://github.com/acme/ops/pull/42");
+    // The command itself never goes to the chat.
+    expect(message.text).not.toContain("UPDATE users");
+  }
+}

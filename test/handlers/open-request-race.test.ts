@@ -38,7 +38,14 @@ test("a retry after an approval creates the missing check run, once, as approved
 
   const github = (await suite.harness.probot.auth(2)) as GitHub;
   await openRequest(
-    { store: suite.harness.store, log: silent, nodeIds: new NodeIds(), now: () => new Date() },
+    {
+      store: suite.harness.store,
+      log: silent,
+      nodeIds: new NodeIds(),
+      now: () => new Date(),
+      jobs: suite.harness.jobs,
+      env: {},
+    },
     github,
     seeded.id,
     "main",
@@ -60,7 +67,14 @@ test("a cancelled request is left alone", async () => {
   await suite.harness.store.transition(seeded.id, "pending", "cancelled", { actor: "alice" });
   const github = (await suite.harness.probot.auth(2)) as GitHub;
   await openRequest(
-    { store: suite.harness.store, log: silent, nodeIds: new NodeIds(), now: () => new Date() },
+    {
+      store: suite.harness.store,
+      log: silent,
+      nodeIds: new NodeIds(),
+      now: () => new Date(),
+      jobs: suite.harness.jobs,
+      env: {},
+    },
     github,
     seeded.id,
     "main",
