@@ -7,6 +7,8 @@
 import { resourceUrlVariable } from "../policy/config.js";
 import { parseMssqlUrl } from "./mssql-url.js";
 import { MssqlEngine } from "./mssql.js";
+import { parseMysqlUrl } from "./mysql-url.js";
+import { MysqlEngine } from "./mysql.js";
 import { PostgresEngine } from "./postgres.js";
 import type { Engine } from "./types.js";
 import { dialectOfUrl } from "./url-dialect.js";
@@ -22,6 +24,7 @@ export { terminateSession, type TerminateResult } from "./pg-terminate.js";
 export { credentialRedactor, redactCredentials, type Redactor } from "./redact.js";
 export { PostgresEngine } from "./postgres.js";
 export { MssqlEngine } from "./mssql.js";
+export { MysqlEngine } from "./mysql.js";
 export { dialectOfUrl, type UrlDialect } from "./url-dialect.js";
 
 export type OpenEngineResult = { ok: true; engine: Engine } | { ok: false; error: string };
@@ -43,15 +46,15 @@ export function openEngine(resource: string, env: NodeJS.ProcessEnv): OpenEngine
       if (!parsed.ok) return { ok: false, error: `${variable}: ${parsed.error}` };
       return { ok: true, engine: new MssqlEngine(url, parsed.config) };
     }
-    case "mysql":
-      return {
-        ok: false,
-        error: `${variable} points to MySQL/MariaDB, which Countersign does not support yet (supported: postgres://, mssql://).`,
-      };
+    case "mysql": {
+      const parsed = parseMysqlUrl(url);
+      if (!parsed.ok) return { ok: false, error: `${variable}: ${parsed.error}` };
+      return { ok: true, engine: new MysqlEngine(url, parsed.target) };
+    }
     case "unknown":
       return {
         ok: false,
-        error: `${variable} has an unsupported or missing URL scheme; expected postgres://, postgresql://, mssql:// or sqlserver://.`,
+        error: `${variable} has an unsupported or missing URL scheme; expected postgres://, postgresql://, mssql://, sqlserver://, mysql:// or mariadb://.`,
       };
   }
 }

@@ -36,6 +36,28 @@ export interface ExecutionOutcome {
    * transaction.
    */
   rolledBack: boolean;
+  /**
+   * The before-images kept for undo (ExecuteOptions.undo), one per UPDATE/DELETE statement,
+   * in statement order. Present only when the command was committed: a rolled-back command
+   * rolled its backups back with it.
+   */
+  undo?: UndoBackup[];
+}
+
+/** Where the rows one UPDATE or DELETE changed were copied before it ran (PostgreSQL). */
+export interface UndoBackup {
+  /** The backup table, schema-qualified: `countersign_undo.r42_1` (no quoting needed). */
+  table: string;
+  /** Rows copied, equal to the rows the statement reported as affected. */
+  rows: number;
+  /** 1-based number of the statement in the command. */
+  statement: number;
+  /** The table the rows came from, schema-qualified and quoted for SQL: `"public"."users"`. */
+  source: string;
+  /** The source's primary key columns (unquoted names); empty for a DELETE on a table without one. */
+  key: string[];
+  /** The columns a restore writes back (unquoted names, table order; generated columns left out). */
+  columns: string[];
 }
 
 /**
@@ -71,10 +93,17 @@ export interface ExecuteOptions {
    * transaction (sequences, dblink, files) are not undone, as with any rollback.
    */
   alwaysRollBack?: boolean;
+  /**
+   * Keep a before-image of every UPDATE/DELETE (issue 16, undo; PostgreSQL only): the rows each
+   * one is about to change are copied, in the same transaction, into
+   * `countersign_undo.r<requestId>_<n>`, and the outcome lists them (ExecutionOutcome.undo).
+   * A command whose changes cannot be copied exactly is refused. Absent: no extra query at all.
+   */
+  undo?: { requestId: number };
 }
 
 export interface Engine {
-  readonly kind: "postgres" | "mssql";
+  readonly kind: "postgres" | "mssql" | "mysql";
   execute(options: ExecuteOptions): Promise<ExecutionOutcome>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /** Entry points: classify a command in a resource's dialect. */
 import { classifyPostgresSync, loadPostgresParser, postgresParserLoaded } from "./postgres.js";
 import { classifyTsql } from "./tsql.js";
+import { classifyMysql } from "./mysql.js";
 import { LineCounter } from "./line-counter.js";
 import { findForbiddenCharacter } from "./forbidden-characters.js";
 import type { Classification, ClassifyOptions, Dialect } from "./types.js";
@@ -38,7 +39,14 @@ export function classifyCommandSync(
   try {
     const refused = characterError(sql, dialect);
     if (refused !== undefined) return refused;
-    return dialect === "postgres" ? classifyPostgresSync(sql, options) : classifyTsql(sql, options);
+    switch (dialect) {
+      case "postgres":
+        return classifyPostgresSync(sql, options);
+      case "mssql":
+        return classifyTsql(sql, options);
+      case "mysql":
+        return classifyMysql(sql, options);
+    }
   } catch (error) {
     const reason = error instanceof RangeError ? "the command is nested too deeply" : String(error);
     return {

@@ -5,6 +5,7 @@
  * Strings, quoted names and dollar-quoted bodies are kept as written.
  */
 import { closeBlockComment, lineCommentEnd, tokenizeTsql } from "./tsql-tokenize.js";
+import { tokenizeMysql } from "./mysql-tokenize.js";
 import type { Dialect } from "./types.js";
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
@@ -72,6 +73,11 @@ export function stripComments(sql: string, dialect: Dialect): string {
   let ranges: [number, number][];
   if (dialect === "postgres") {
     ranges = postgresCommentRanges(sql);
+  } else if (dialect === "mysql") {
+    const tokens = tokenizeMysql(sql);
+    // An unterminated string or comment: match against the raw text only.
+    if (!tokens.ok) return sql;
+    ranges = tokens.comments;
   } else {
     const tokens = tokenizeTsql(sql);
     // An unterminated string or comment: match against the raw text only.

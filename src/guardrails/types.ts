@@ -4,7 +4,7 @@
  */
 import { GUARDRAIL_RULES, type GuardrailRuleName, type StatementClass } from "../policy/config.js";
 
-export type Dialect = "postgres" | "mssql";
+export type Dialect = "postgres" | "mssql" | "mysql";
 
 /**
  * Per-statement flags. Each is named after the built-in guardrail rule it triggers, so a

@@ -161,7 +161,7 @@ const previewSchema = z.union([
 
 /** What the guardrails found in a command, kept with the request for the PR and the worker. */
 const commandCheckSchema = z.object({
-  dialect: z.enum(["postgres", "mssql"]),
+  dialect: z.enum(["postgres", "mssql", "mysql"]),
   ok: z.boolean(),
   /** Parser message and position when the command could not be parsed. */
   error: z.string().nullable(),
@@ -211,6 +211,21 @@ const resultSummarySchema = z.object({
   outputSha256: z.string().optional(),
   commentUrl: z.string().nullable().optional(),
   mergeSha: z.string().nullable().optional(),
+  /** The undo backups the command committed (issue 16): where, how many rows, how to restore. */
+  undo: z
+    .array(
+      z.object({
+        table: z.string(),
+        rows: z.number(),
+        statement: z.number(),
+        source: z.string(),
+        key: z.array(z.string()),
+        columns: z.array(z.string()),
+      }),
+    )
+    .optional(),
+  /** When the backups were dropped by the sweep (ISO 8601): `/undo` can no longer restore. */
+  undoDroppedAt: z.string().optional(),
 });
 export type ResultSummary = z.infer<typeof resultSummarySchema>;
 

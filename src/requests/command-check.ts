@@ -6,7 +6,7 @@
 import { resourceUrlVariable, type ResourcePolicy } from "../policy/config.js";
 import { dialectOfUrl } from "../engines/index.js";
 import { classifyCommand, evaluateGuardrails } from "../guardrails/index.js";
-import type { GuardrailHit } from "../guardrails/types.js";
+import type { Dialect, GuardrailHit } from "../guardrails/types.js";
 import type { CommandCheck, RuleHitView } from "../lifecycle/records.js";
 import { planCommand } from "../engines/pg-plan.js";
 import { previewCommand } from "../engines/pg-preview.js";
@@ -23,9 +23,10 @@ export type CheckCommand = (
 const REAL_ASSESSORS: Assessors = { plan: planCommand, preview: previewCommand };
 
 /** The SQL dialect of a resource, from its connection URL's scheme (DESIGN §1.5). */
-export function dialectOf(resource: string, env: NodeJS.ProcessEnv): "postgres" | "mssql" {
+export function dialectOf(resource: string, env: NodeJS.ProcessEnv): Dialect {
   const url = env[resourceUrlVariable(resource)] ?? "";
-  return dialectOfUrl(url.trim()) === "mssql" ? "mssql" : "postgres";
+  const dialect = dialectOfUrl(url.trim());
+  return dialect === "mssql" || dialect === "mysql" ? dialect : "postgres";
 }
 
 /**

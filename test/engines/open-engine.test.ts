@@ -8,6 +8,8 @@ describe("openEngine (never connects)", () => {
       ["postgres:///x?host=/var/run/postgresql", "postgres"],
       ["mssql://u:p@db:1433/x", "mssql"],
       ["sqlserver://u:p@db/x", "mssql"],
+      ["mysql://u:p@db:3306/x", "mysql"],
+      ["mariadb://u:p@db/x", "mysql"],
     ] as const) {
       const r = openEngine("prod-db", { COUNTERSIGN_RESOURCE_PROD_DB_URL: url });
       expect(r.ok && r.engine.kind).toBe(kind);
@@ -25,7 +27,8 @@ describe("openEngine (never connects)", () => {
   });
 
   it.each([
-    ["mysql://root:Secret-Pw-1@db/x", /MySQL\/MariaDB.*not support yet/],
+    ["mysql://scott:Secret-Pw-1@db/x?sslmode=require", /Unknown MySQL\/MariaDB URL parameter/],
+    ["mariadb://scott:Secret-Pw-1@db/x/y", /more than one database/],
     ["oracle://scott:Secret-Pw-1@db/x", /unsupported or missing URL scheme/],
     ["scott:Secret-Pw-1@db/x", /unsupported or missing URL scheme/],
     ["postgres://scott:Secret-Pw-1@[::1/x", /not a valid PostgreSQL URL/],

@@ -43,6 +43,7 @@ beforeAll(async () => {
 describe.each<[Dialect, string]>([
   ["postgres", "postgres.json"],
   ["mssql", "mssql.json"],
+  ["mysql", "mysql.json"],
 ])("%s corpus", (dialect, file) => {
   const entries = load(file);
 

@@ -512,6 +512,13 @@ export const DENIED: Record<Dialect, DeniedStatement[]> = {
     { sql: "COMMIT" },
     { sql: "xp_cmdshell 'dir'", batchStart: true },
   ],
+  mysql: [
+    { sql: "DROP TABLE users" },
+    { sql: "DELETE FROM users" },
+    { sql: "UPDATE users SET a = 1" },
+    { sql: "TRUNCATE users" },
+    { sql: "KILL 1" },
+  ],
 };
 
 export interface Spliced {

@@ -245,7 +245,7 @@ const MAX_SHRINKS = 15;
 beforeAll(async () => {
   await loadGuardrails();
   // Warm up both classifiers so the first timed run does not pay for compilation.
-  for (const dialect of ["postgres", "mssql"] as const) await judge("SELECT 1", dialect);
+  for (const dialect of ["postgres", "mssql", "mysql"] as const) await judge("SELECT 1", dialect);
 });
 
 /** Nested inputs named in issue 12, class 6, run before the generated ones. */
@@ -261,6 +261,10 @@ const NESTED_EXAMPLES: Record<Dialect, string[]> = {
     `SELECT ${"(".repeat(2500)}1${")".repeat(2500)}`,
     `${"IF 1 = 1 ".repeat(4000)}SELECT 1`,
     `${"BEGIN ".repeat(4100)}SELECT 1${" END".repeat(4100)}`,
+    `${"/* ".repeat(10000)}${" */".repeat(10000)} SELECT 1`,
+  ],
+  mysql: [
+    `SELECT ${"(".repeat(2500)}1${")".repeat(2500)}`,
     `${"/* ".repeat(10000)}${" */".repeat(10000)} SELECT 1`,
   ],
 };
@@ -284,6 +288,7 @@ const LARGE_EXAMPLES: Record<Dialect, string[]> = {
     `SELECT ${"(".repeat(65000)}`,
     "BEGIN ".repeat(10900),
   ],
+  mysql: ["/*".repeat(32768), `${"/* ".repeat(21840)}*/ SELECT 1`, `SELECT ${"(".repeat(65000)}`],
 };
 
 /** Splices the issue names, or that need a precise shape (lone CR, backslash before a quote). */
@@ -303,6 +308,12 @@ const SPLICE_EXAMPLES: Record<Dialect, string[]> = {
     "SELECT N'/*' DELETE FROM users SELECT '*/'",
     "SELECT 'x\\'; TRUNCATE TABLE users; --'",
     "SELECT 1\nGO\nxp_cmdshell 'dir'",
+  ],
+  mysql: [
+    "SELECT 'a\\'; DROP TABLE users; -- '",
+    "SELECT 1 #\nDROP TABLE users",
+    "SELECT 1 --x\nDROP TABLE users",
+    "SELECT /*! 1; DROP TABLE users */",
   ],
 };
 
