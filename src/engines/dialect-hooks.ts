@@ -6,7 +6,13 @@
  */
 import type { NoticeCollector } from "./notice-collector.js";
 import type { Redactor } from "./redact.js";
-import type { ExecuteOptions, ExecutionOutcome, ResultSet, SessionIdentity } from "./types.js";
+import type {
+  ExecuteOptions,
+  ExecutionOutcome,
+  ResultSet,
+  SessionIdentity,
+  UndoBackup,
+} from "./types.js";
 
 export type OutcomeError = NonNullable<ExecutionOutcome["error"]>;
 
@@ -67,7 +73,7 @@ export interface DialectSession<Unit> {
   cancel(): void;
   close(): Promise<void>;
   /** Everything collected so far; after an error, what came before it. */
-  results(): { resultSets: ResultSet[]; affectedRows: number };
+  results(): { resultSets: ResultSet[]; affectedRows: number; undo?: UndoBackup[] };
   /** A thrown error → what the outcome reports. The skeleton redacts the message. */
   describeError(error: unknown, phase: "connect" | "execute", unit: Unit | undefined): OutcomeError;
 }

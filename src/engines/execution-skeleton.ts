@@ -264,7 +264,7 @@ class Execution<Unit> {
     rolledBack: boolean,
     error?: OutcomeError,
   ): ExecutionOutcome {
-    const { resultSets, affectedRows } = this.session.results();
+    const { resultSets, affectedRows, undo } = this.session.results();
     return {
       status,
       resultSets,
@@ -273,6 +273,8 @@ class Execution<Unit> {
       notices: this.notices.notices,
       ...(error === undefined ? {} : { error }),
       rolledBack,
+      // The backups exist only if the transaction committed them.
+      ...(undo === undefined || rolledBack ? {} : { undo }),
     };
   }
 }

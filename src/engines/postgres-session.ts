@@ -20,9 +20,13 @@ import type { SettingsWatch } from "./pg-settings-watch.js";
 import { splitPgStatements } from "./pg-split.js";
 import type { PgStatement } from "./pg-split.js";
 import { WRITE_COMMANDS, streamStatement } from "./pg-statement-stream.js";
+import { UndoBackups } from "./pg-undo.js";
+import type { TableWrites } from "./pg-undo.js";
+import { planBackups } from "./pg-undo-plan.js";
+import type { BackupPlan } from "./pg-undo-plan.js";
 import type { Redactor } from "./redact.js";
 import { messageOf } from "./thrown-message.js";
-import type { ExecuteOptions, ResultSet, SessionIdentity } from "./types.js";
+import type { ExecuteOptions, ResultSet, SessionIdentity, UndoBackup } from "./types.js";
 
 export interface PostgresEngineOptions {
   /** Gives up connecting after this long (pg's connectionTimeoutMillis). */
@@ -33,16 +37,25 @@ export function postgresDialect(
   url: string,
   engineOptions: PostgresEngineOptions,
 ): Dialect<PgStatement> {
+  // The undo backups planned for each statement (keyed by the statement object prepare
+  // returns, which is the unit the session runs).
+  const plans = new WeakMap<PgStatement, BackupPlan>();
   return {
     // PostgreSQL enforces read-only in the server (BEGIN READ ONLY).
     readOnlyByRowCount: false,
     prepare: async (options) => {
       const split = await splitPgStatements(options.sql, options.readOnly);
       if (!split.ok) return { ok: false, message: split.message, code: split.code };
+      // A read-only transaction changes no row, so there is nothing to back up.
+      if (options.undo === undefined || options.readOnly)
+        return { ok: true, units: split.statements };
+      const planned = await planBackups(options.sql, split.statements);
+      if (!planned.ok) return planned;
+      for (const [statement, plan] of planned.plans) plans.set(statement, plan);
       return { ok: true, units: split.statements };
     },
     open: (options, notices, redact) =>
-      new PostgresSession(url, engineOptions, options, notices, redact),
+      new PostgresSession(url, engineOptions, options, notices, redact, plans),
   };
 }
 
@@ -67,6 +80,9 @@ class PostgresSession implements DialectSession<PgStatement> {
   private watch: SettingsWatch | undefined;
   /** The connection attempt under way, which close() must cut rather than end. */
   private connecting: Promise<unknown> | undefined;
+  /** Present when the command keeps undo backups (options.undo on a writing command). */
+  private readonly undo: UndoBackups | undefined;
+  private committed = false;
 
   constructor(
     private readonly url: string,
@@ -74,8 +90,11 @@ class PostgresSession implements DialectSession<PgStatement> {
     private readonly options: ExecuteOptions,
     notices: NoticeCollector,
     private readonly redact: Redactor,
+    private readonly plans: WeakMap<PgStatement, BackupPlan>,
   ) {
     this.client = pgClient(url, engineOptions, "countersign");
+    const { undo, readOnly } = options;
+    this.undo = undo === undefined || readOnly ? undefined : new UndoBackups(undo.requestId);
     // A connection lost while idle is reported as an 'error' event; without a listener Node
     // would crash the worker. The failure itself surfaces through the pending query.
     this.client.on("error", () => undefined);
@@ -110,10 +129,22 @@ class PostgresSession implements DialectSession<PgStatement> {
 
   async run(statement: PgStatement, isAborted: () => boolean): Promise<void> {
     const { keepRows } = this.options;
+    const plan = this.backupPlan(statement);
+    if (plan !== undefined) await this.undo?.before(this.client, plan, isAborted);
     const set = await streamStatement(this.client, statement, keepRows, this.redact, isAborted);
     this.resultSets.push(set);
     if (set.affectedRows !== null && WRITE_COMMANDS.has(set.command))
       this.tagAffected += set.affectedRows;
+    if (plan !== undefined) this.undo?.after(plan, set.affectedRows);
+  }
+
+  /** The statement's undo backup; an UPDATE/DELETE without one never runs under undo. */
+  private backupPlan(statement: PgStatement): BackupPlan | undefined {
+    if (this.undo === undefined) return undefined;
+    const plan = this.plans.get(statement);
+    if (plan === undefined && (statement.kind === "UpdateStmt" || statement.kind === "DeleteStmt"))
+      throw new Error(`An ${statement.kind} has no undo backup planned: it is not run.`);
+    return plan;
   }
 
   /** Before the next statement is even sent: the splitter read it under the pinned rules. */
@@ -127,7 +158,12 @@ class PostgresSession implements DialectSession<PgStatement> {
    * command tags; the transaction's table statistics see them. The limit uses the larger.
    */
   async countWrites(): Promise<WriteCount> {
-    const statsAffected = await transactionWrites(this.client);
+    const tables = await transactionWrites(this.client);
+    // The backups' own rows are Countersign's, not the command's.
+    const statsAffected =
+      this.undo === undefined
+        ? tables.reduce((sum, t) => sum + t.inserted + t.updated + t.deleted, 0)
+        : this.undo.commandWrites(tables);
     const tagAffected = this.tagAffected;
     return {
       affectedRows: Math.max(tagAffected, statsAffected),
@@ -146,6 +182,7 @@ class PostgresSession implements DialectSession<PgStatement> {
     this.inTransaction = false;
     try {
       await this.client.query("COMMIT");
+      this.committed = true;
       return { committed: true };
     } catch (error) {
       return pgCommitFailure(error);
@@ -190,8 +227,14 @@ class PostgresSession implements DialectSession<PgStatement> {
     await this.client.end();
   }
 
-  results(): { resultSets: ResultSet[]; affectedRows: number } {
-    return { resultSets: this.resultSets, affectedRows: this.tagAffected };
+  /** The undo backups only once committed: a rolled-back command rolled them back too. */
+  results(): { resultSets: ResultSet[]; affectedRows: number; undo?: UndoBackup[] } {
+    const undo = this.committed ? this.undo?.entries() : undefined;
+    return {
+      resultSets: this.resultSets,
+      affectedRows: this.tagAffected,
+      ...(undo === undefined || undo.length === 0 ? {} : { undo }),
+    };
   }
 
   describeError(
@@ -210,19 +253,25 @@ function socketOf(client: pg.Client): { destroy(): void } | undefined {
     ?.stream;
 }
 
-/** Rows inserted/updated/deleted so far in this transaction, per the statistics views. */
-async function transactionWrites(client: pg.Client): Promise<number> {
+/** Rows inserted/updated/deleted so far in this transaction per table, per the statistics views. */
+async function transactionWrites(client: pg.Client): Promise<TableWrites[]> {
   try {
-    // Schema-qualified and summed here rather than with SQL sum()/+: the command may have
-    // changed search_path, and must not be able to shadow what the check relies on.
+    // Schema-qualified and summed by the caller rather than with SQL sum()/+: the command may
+    // have changed search_path, and must not be able to shadow what the check relies on.
     // bigint columns arrive as strings with pg's default parsers.
-    const r = await client.query<{ i: string; u: string; d: string }>(
-      "SELECT n_tup_ins AS i, n_tup_upd AS u, n_tup_del AS d FROM pg_catalog.pg_stat_xact_user_tables",
+    const r = await client.query<{ relid: string; i: string; u: string; d: string }>(
+      "SELECT relid::pg_catalog.text AS relid, n_tup_ins AS i, n_tup_upd AS u, n_tup_del AS d FROM pg_catalog.pg_stat_xact_user_tables",
     );
-    return r.rows.reduce((sum, row) => sum + Number(row.i) + Number(row.u) + Number(row.d), 0);
+    return r.rows.map((row) => ({
+      relid: row.relid,
+      inserted: Number(row.i),
+      updated: Number(row.u),
+      deleted: Number(row.d),
+    }));
   } catch {
-    // If the statistics cannot be read the tag counts still apply.
-    return 0;
+    // If the statistics cannot be read the tag counts still apply (and the undo check, which
+    // finds no backup's row, stops the command).
+    return [];
   }
 }
 

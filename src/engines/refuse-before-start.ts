@@ -19,6 +19,12 @@ export function validateOptions(options: ExecuteOptions): string | null {
     (!Number.isInteger(options.maxAffectedRows) || options.maxAffectedRows < 0)
   )
     return "maxAffectedRows must be a non-negative integer.";
+  // It names the backup tables (countersign_undo.r<requestId>_<n>).
+  if (
+    options.undo !== undefined &&
+    !(Number.isSafeInteger(options.undo.requestId) && options.undo.requestId > 0)
+  )
+    return "undo.requestId must be a positive integer.";
   return null;
 }
 
