@@ -7,6 +7,7 @@ import { revokeFromComment } from "../requests/grants.js";
 import { sourceKey } from "../requests/source.js";
 import { sourceEdited } from "../requests/webhook-events.js";
 import { cancelFromComment } from "../requests/cancel.js";
+import { undoFromComment } from "../requests/undo.js";
 import { isBot, sourceFromComment, type CommentPayload } from "./payload.js";
 
 export function onCommentCreated(deps: IntakeDeps) {
@@ -33,6 +34,7 @@ export function onCommentCreated(deps: IntakeDeps) {
     if (parsed.kind === "cancel") {
       await cancelFromComment(deps, source);
     }
+    if (parsed.kind === "undo") await undoFromComment(deps, source);
   };
 }
 

@@ -15,8 +15,10 @@ export type AuditResult =
       affectedRows: number;
       durationMs: number;
       rolledBack: boolean;
-      /** SHA-256 of the output (render/result.ts outputDigest). */
+      /** SHA-256 of the output (render/output-digest.ts). */
       outputSha256: string;
+      /** Where the rows each UPDATE/DELETE changed were copied (undo, issue 16). */
+      undo?: { table: string; rows: number }[];
     }
   /** The worker stopped while the command ran: nobody knows whether it committed. */
   | { status: "unknown"; why: string };
@@ -83,6 +85,10 @@ export function auditTrailers(input: AuditCommitInput): [string, string][] {
   trailers.push(["Result", resultTrailer(input.result)]);
   if (input.result.status !== "unknown") {
     trailers.push(["Output-SHA256", input.result.outputSha256]);
+    for (const backup of input.result.undo ?? []) {
+      const rows = `${backup.rows} ${backup.rows === 1 ? "row" : "rows"}`;
+      trailers.push(["Undo", oneLine(`${backup.table}, ${rows}`)]);
+    }
   }
   return trailers;
 }

@@ -16,6 +16,7 @@ import { openDatabase } from "../store/database.js";
 import { sweepExpired, sweepGrants } from "../requests/expiry.js";
 import { DEFAULT_REFRESH_MS, sweepPendingRequests } from "../requests/refresh.js";
 import { reconcileDeliveries } from "../requests/redeliver.js";
+import { sweepUndoBackups } from "../requests/undo-sweep.js";
 import { ReconcilerState } from "../store/reconciler-state.js";
 import { randomUUID } from "node:crypto";
 import { createServices, type Services } from "../requests/services.js";
@@ -113,6 +114,10 @@ const probotServer = await run(
         sweepExpired(services.store, services.jobs),
         sweepGrants(services.store, services.jobs),
         sweepPendingRequests(services.store, services.jobs, new Date(), refreshEveryMs),
+        // With an in-process worker this process holds the resource URLs; else the worker sweeps.
+        executor === null
+          ? 0
+          : sweepUndoBackups({ store: services.store, env: process.env, log: app.log }, new Date()),
       ]).catch((error: unknown) => {
         app.log.error({ err: String(error) }, "expiry sweep failed");
       });

@@ -14,6 +14,7 @@ import { withoutProcessThrottle, writeGuard } from "../github/write-guard.js";
 import { WriteBudget } from "../store/write-budget.js";
 import { openDatabase } from "../store/database.js";
 import { createExecutor, executorOptionsFromEnv } from "../worker/executor.js";
+import { sweepUndoBackups } from "../requests/undo-sweep.js";
 import { createServices } from "../requests/services.js";
 import { loadServerConfig } from "./server-config-file.js";
 import { drainOnSignals } from "./shutdown.js";
@@ -63,9 +64,16 @@ const executor = createExecutor(
   executorOptionsFromEnv(env),
 );
 executor.start();
+// Undo backups past the resource's keep_for are dropped where the resource URLs live.
+const undoSweep = setInterval(() => {
+  sweepUndoBackups({ store: services.store, env, log }, new Date()).catch((error: unknown) => {
+    log.warn({ err: String(error) }, "undo backup sweep failed");
+  });
+}, 60 * 60_000);
 
 drainOnSignals(log, async () => {
   log.info({ workerId: executor.workerId }, "stopping the worker");
+  clearInterval(undoSweep);
   const result = await executor.stop(Number(env.COUNTERSIGN_SHUTDOWN_TIMEOUT_MS ?? 30_000));
   await database.close();
   return result.abandoned > 0 ? 1 : 0;

@@ -18,6 +18,7 @@ const auditResult = z.union([
     durationMs: z.number(),
     rolledBack: z.boolean(),
     outputSha256: z.string(),
+    undo: z.array(z.object({ table: z.string(), rows: z.number() })).optional(),
   }),
   z.object({ status: z.literal("unknown"), why: z.string() }),
 ]);

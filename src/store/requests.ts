@@ -252,6 +252,17 @@ export class RequestStore {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
 
+  /** Succeeded requests whose undo backups are still on their target (issue 16). */
+  async findUndoBackups(limit = 50): Promise<RequestRecord[]> {
+    const rows = (await this.knex("requests")
+      .where({ status: "succeeded" })
+      .whereRaw("(result::jsonb) \\? 'undo'")
+      .whereRaw("NOT ((result::jsonb) \\? 'undoDroppedAt')")
+      .orderBy("id")
+      .limit(limit)) as Row[];
+    return rows.map(fromRow);
+  }
+
   /** Break-glass requests by status (issue 17: a metric, so every use is counted). */
   async countBreakGlassByStatus(): Promise<Record<string, number>> {
     const rows = (await this.knex("requests")

@@ -54,6 +54,9 @@ export function describeOutcome(
           durationMs: outcome.durationMs,
           rolledBack: outcome.rolledBack,
           outputSha256: digest,
+          ...(outcome.undo === undefined
+            ? {}
+            : { undo: outcome.undo.map(({ table, rows }) => ({ table, rows })) }),
         };
   const finished: ResultSummary = {
     ...summary,
@@ -77,6 +80,7 @@ export function describeOutcome(
           },
         }),
     outputSha256: digest,
+    ...(outcome.undo === undefined ? {} : { undo: outcome.undo }),
   };
   return { view, audit, finished, body: outcomeComment(view, status, why, scrub) };
 }

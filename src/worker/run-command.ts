@@ -27,6 +27,13 @@ export async function runCommand(
   const opened = openEngine(request.resource, deps.env);
   if (!opened.ok)
     return { outcome: scrubOutcome(notAttempted(opened.error), scrub), status: "failed" };
+  const undo = passed.policy.undo !== undefined;
+  if (undo && opened.engine.kind !== "postgres") {
+    // Fail closed: the backups the resource promises exist on PostgreSQL only.
+    await opened.engine.close();
+    const why = `undo backups are made on PostgreSQL only; ${request.resource} is ${opened.engine.kind}: remove undo from it in the server file`;
+    return { outcome: scrubOutcome(notAttempted(why), scrub), status: "failed" };
+  }
   try {
     const outcome = await opened.engine.execute({
       sql: passed.content,
@@ -38,6 +45,7 @@ export async function runCommand(
         : { maxAffectedRows: passed.policy.guardrails.maxAffectedRows }),
       keepRows: deps.limits.keepRows,
       signal: claim.signal,
+      ...(undo ? { undo: { requestId: request.id } } : {}),
       // Recorded before anything runs, so the lease sweeper can stop the session if this
       // worker dies; if it cannot be recorded, nothing runs.
       onSession: async (session) => {
