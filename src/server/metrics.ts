@@ -68,28 +68,26 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    new Gauge({
-      name: "countersign_requests",
-      help: "Requests by status",
-      labelNames: ["status"],
-      registers,
-      async collect() {
-        this.reset();
-        const counts = await sources.store.countByStatus();
-        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
-      },
-    });
-    new Gauge({
-      name: "countersign_break_glass_requests",
-      help: "Requests made with --break-glass, by status",
-      labelNames: ["status"],
-      registers,
-      async collect() {
-        this.reset();
-        const counts = await sources.store.countBreakGlassByStatus();
-        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
-      },
-    });
+    for (const [name, help, only] of [
+      ["countersign_requests", "Requests by status", {}],
+      [
+        "countersign_break_glass_requests",
+        "Requests made with --break-glass, by status",
+        { breakGlass: true },
+      ],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ["status"],
+        registers,
+        async collect() {
+          this.reset();
+          const counts = await sources.store.countByStatus(only);
+          for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+        },
+      });
+    }
     let queue: Promise<{ depth: number; oldestDueAgeSeconds: number }> | null = null;
     // One query serves both queue gauges of a scrape.
     const queueStats = () => (queue ??= sources.jobs.stats().finally(() => (queue = null)));

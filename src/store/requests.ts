@@ -243,9 +243,15 @@ export class RequestStore {
     return rows.map(fromRow);
   }
 
-  /** How many requests are in each status (for /metrics). */
-  async countByStatus(): Promise<Record<string, number>> {
+  /**
+   * How many requests are in each status (for /metrics); `breakGlass` counts only those made
+   * with --break-glass (the policy is JSON text on both stores; the key exists only on them).
+   */
+  async countByStatus(only: { breakGlass?: boolean } = {}): Promise<Record<string, number>> {
     const rows = (await this.knex("requests")
+      .modify((query) => {
+        if (only.breakGlass === true) query.whereRaw("(policy::jsonb) \\? 'breakGlass'");
+      })
       .select("status")
       .count({ n: "*" })
       .groupBy("status")) as { status: string; n: string | number }[];
@@ -261,17 +267,6 @@ export class RequestStore {
       .orderBy("id")
       .limit(limit)) as Row[];
     return rows.map(fromRow);
-  }
-
-  /** Break-glass requests by status (issue 17: a metric, so every use is counted). */
-  async countBreakGlassByStatus(): Promise<Record<string, number>> {
-    const rows = (await this.knex("requests")
-      // The policy is JSON text on both stores; the key only exists on break-glass requests.
-      .whereRaw("(policy::jsonb) \\? 'breakGlass'")
-      .select("status")
-      .count({ n: "*" })
-      .groupBy("status")) as { status: string; n: string | number }[];
-    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
 
   async findExpired(now: Date, limit = 100): Promise<RequestRecord[]> {
