@@ -4,7 +4,8 @@
  * where the server configures one, a dry run on the preview target (always rolled back).
  *
  * Only for a command the guardrails let through, on a PostgreSQL resource whose server makes
- * plans: a denied command never reaches a reviewer, so it costs the target nothing. A target
+ * plans (and SQL Server, with its estimated plan: not run against a real server yet): a
+ * denied command never reaches a reviewer, so it costs the target nothing. A target
  * that cannot be reached is said in the PR, and the request proceeds: the worker plans again
  * before it runs (the drift guard), and the estimate rule is checked again then.
  */
@@ -17,6 +18,8 @@ import { maskOutcome } from "../render/mask.js";
 
 export interface Assessors {
   plan(url: string, sql: string, options?: PlanOptions): Promise<PlanResult>;
+  /** SQL Server's estimated plan (SHOWPLAN_XML); not run against a real server yet. */
+  planMssql(url: string, sql: string): Promise<PlanResult>;
   preview(url: string, sql: string, options: PreviewOptions): Promise<PreviewResult>;
 }
 
@@ -46,11 +49,15 @@ export async function assessCommand(
   check: CommandCheck,
   options: AssessOptions = {},
 ): Promise<CommandCheck> {
-  if (check.dialect !== "postgres" || !check.ok || check.denied.length > 0) return check;
+  if (check.dialect === "mysql" || !check.ok || check.denied.length > 0) return check;
   if (resource.plan === false) return check;
   const url = env[resourceUrlVariable(resource.name)]?.trim() ?? "";
   if (url === "") return check;
-  const plan = trimPlan(await assessors.plan(url, command));
+  const plan = trimPlan(
+    check.dialect === "mssql"
+      ? await assessors.planMssql(url, command)
+      : await assessors.plan(url, command),
+  );
   const hits = estimateHits(plan, resource.guardrails.maxEstimatedRows);
   const assessed: CommandCheck = {
     ...check,
@@ -59,7 +66,9 @@ export async function assessCommand(
     warnings: [...check.warnings, ...hits.warnings],
   };
   const previewUrl = env[previewUrlVariable(resource.name)]?.trim() ?? "";
+  // Dry runs are made on PostgreSQL only.
   if (options.preview !== true || previewUrl === "" || assessed.denied.length > 0) return assessed;
+  if (check.dialect !== "postgres") return assessed;
   const preview = await assessors.preview(previewUrl, command, {
     statementTimeoutMs: PREVIEW_MAX_STATEMENT_MS,
     lockTimeoutMs: PREVIEW_MAX_LOCK_MS,

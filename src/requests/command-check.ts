@@ -10,6 +10,7 @@ import type { Dialect, GuardrailHit } from "../guardrails/types.js";
 import type { CommandCheck, RuleHitView } from "../lifecycle/records.js";
 import { planCommand } from "../engines/pg-plan.js";
 import { previewCommand } from "../engines/pg-preview.js";
+import { planMssqlCommand } from "../engines/mssql-plan.js";
 import { assessCommand, type AssessOptions, type Assessors } from "./command-assessment.js";
 
 export type { CommandCheck, RuleHitView, StatementView } from "../lifecycle/records.js";
@@ -20,7 +21,11 @@ export type CheckCommand = (
   options?: AssessOptions,
 ) => Promise<CommandCheck>;
 
-const REAL_ASSESSORS: Assessors = { plan: planCommand, preview: previewCommand };
+const REAL_ASSESSORS: Assessors = {
+  plan: planCommand,
+  planMssql: planMssqlCommand,
+  preview: previewCommand,
+};
 
 /** The SQL dialect of a resource, from its connection URL's scheme (DESIGN §1.5). */
 export function dialectOf(resource: string, env: NodeJS.ProcessEnv): Dialect {

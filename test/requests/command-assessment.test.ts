@@ -81,6 +81,34 @@ describe("the max_estimated_rows rule (pure)", () => {
   });
 });
 
+describe("which planner a resource gets", () => {
+  const policy = resourcePolicy({ approvals: "none" });
+  const fake = (label: string) => () =>
+    Promise.resolve<PlanResult>({ ok: false, reason: `${label} was asked` });
+  const assessors = {
+    plan: fake("EXPLAIN"),
+    planMssql: fake("SHOWPLAN_XML"),
+    preview: () => Promise.resolve({ ok: false as const, reason: "no dry run expected" }),
+  };
+
+  test("SQL Server gets its estimated plan and no dry run; MySQL gets neither", async () => {
+    const mssql = await createCommandChecker(
+      {
+        COUNTERSIGN_RESOURCE_PROD_DB_URL: "mssql://sa:pw@db.internal/app",
+        [previewUrlVariable("prod-db")]: "postgres://copy/app",
+      },
+      assessors,
+    )("UPDATE users SET a = 1 WHERE id = 1", policy, { preview: true });
+    expect(mssql.plan).toEqual({ ok: false, reason: "SHOWPLAN_XML was asked" });
+    expect(mssql.preview).toBeUndefined();
+    const mysql = await createCommandChecker(
+      { COUNTERSIGN_RESOURCE_PROD_DB_URL: "mysql://root@db.internal/app" },
+      assessors,
+    )("UPDATE users SET a = 1 WHERE id = 1", policy, { preview: true });
+    expect(mysql.plan).toBeUndefined();
+  });
+});
+
 describeWithDb("plans and dry runs at intake (real PostgreSQL)", () => {
   // describe.skip still runs this body (without a server): a placeholder that is never dialled.
   const base = TEST_SERVER_URL ?? "postgres://unused@127.0.0.1:1/unused";
