@@ -161,69 +161,67 @@ describe("the request PR", () => {
 
 /** The request PR of a break-glass run, with the chat webhook at `server`. */
 async function labelledAndTold(server: Server, posted: string[]): Promise<void> {
-  {
-    const { port } = server.address() as AddressInfo;
-    harness = createHarness(
-      suite.database,
-      {
-        COUNTERSIGN_RESOURCE_PROD_DB_NOTIFY_URL: `http://127.0.0.1:${port}/hook`,
-      },
-      FLOOR,
-    );
-    await intake(`/run prod-db --break-glass --reason "INC-123" ${COMMAND}`);
-    const request = await harness.store.findBySource("repo:186853002:comment:5001");
-    const id = request?.id as number;
-    const recorder = recordCalls();
-    const labelNames: string[] = [];
-    recorder.watch(
-      nock(API)
-        .get(`/repos/${OWNER}/${REPO}/git/ref/${encodeURIComponent("heads/main")}`)
-        .reply(200, { ref: "refs/heads/main", object: { sha: "base000", type: "commit" } })
-        .post(`/repos/${OWNER}/${REPO}/git/refs`)
-        .reply(201, { ref: `refs/heads/countersign/${id}`, object: { sha: "base000" } })
-        .put((path) => path.startsWith(`/repos/${OWNER}/${REPO}/contents/`))
-        .reply(201, { content: {}, commit: { sha: "head111" } })
-        .post(`/repos/${OWNER}/${REPO}/pulls`)
-        .reply(201, {
-          number: 42,
-          node_id: "PR_node_42",
-          html_url: `https://github.com/${OWNER}/${REPO}/pull/42`,
-        })
-        .post(`/repos/${OWNER}/${REPO}/check-runs`)
-        .reply(201, { id: 9001 })
-        .get(`/orgs/${OWNER}/teams/incident-commanders`)
-        .reply(200, { id: 3, slug: "incident-commanders", node_id: "T_ic" })
-        .get((path) => path.startsWith(`/repos/${OWNER}/${REPO}/labels/`))
-        .times(3)
-        .reply(200, (path: string) => {
-          const name = decodeURIComponent(path.split("/labels/")[1] ?? "");
-          labelNames.push(name);
-          return { name, node_id: `L_${name}` };
-        })
-        .post("/graphql")
-        .reply(200, { data: { reviews: {}, labels: {}, link: {}, eyes: {} } })
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, { id: 5, html_url: "https://github.com/acme/ops/pull/42#issuecomment-5" }),
-    );
-    await harness.drain();
+  const { port } = server.address() as AddressInfo;
+  harness = createHarness(
+    suite.database,
+    {
+      COUNTERSIGN_RESOURCE_PROD_DB_NOTIFY_URL: `http://127.0.0.1:${port}/hook`,
+    },
+    FLOOR,
+  );
+  await intake(`/run prod-db --break-glass --reason "INC-123" ${COMMAND}`);
+  const request = await harness.store.findBySource("repo:186853002:comment:5001");
+  const id = request?.id as number;
+  const recorder = recordCalls();
+  const labelNames: string[] = [];
+  recorder.watch(
+    nock(API)
+      .get(`/repos/${OWNER}/${REPO}/git/ref/${encodeURIComponent("heads/main")}`)
+      .reply(200, { ref: "refs/heads/main", object: { sha: "base000", type: "commit" } })
+      .post(`/repos/${OWNER}/${REPO}/git/refs`)
+      .reply(201, { ref: `refs/heads/countersign/${id}`, object: { sha: "base000" } })
+      .put((path) => path.startsWith(`/repos/${OWNER}/${REPO}/contents/`))
+      .reply(201, { content: {}, commit: { sha: "head111" } })
+      .post(`/repos/${OWNER}/${REPO}/pulls`)
+      .reply(201, {
+        number: 42,
+        node_id: "PR_node_42",
+        html_url: `https://github.com/${OWNER}/${REPO}/pull/42`,
+      })
+      .post(`/repos/${OWNER}/${REPO}/check-runs`)
+      .reply(201, { id: 9001 })
+      .get(`/orgs/${OWNER}/teams/incident-commanders`)
+      .reply(200, { id: 3, slug: "incident-commanders", node_id: "T_ic" })
+      .get((path) => path.startsWith(`/repos/${OWNER}/${REPO}/labels/`))
+      .times(3)
+      .reply(200, (path: string) => {
+        const name = decodeURIComponent(path.split("/labels/")[1] ?? "");
+        labelNames.push(name);
+        return { name, node_id: `L_${name}` };
+      })
+      .post("/graphql")
+      .reply(200, { data: { reviews: {}, labels: {}, link: {}, eyes: {} } })
+      .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
+      .reply(201, { id: 5, html_url: "https://github.com/acme/ops/pull/42#issuecomment-5" }),
+  );
+  await harness.drain();
 
-    expect(labelNames).toEqual(["countersign", "countersign:prod-db", "countersign:break-glass"]);
-    const comment = (
-      recorder.calls.find((call) => call.path.endsWith("/issues/42/comments"))?.body as {
-        body: string;
-      }
-    ).body;
-    expect(comment).toContain("🚨 **Break-glass** on `prod-db` · @acme/security");
-    expect(comment).toContain("**Reason:** INC-123");
-    expect(comment).toContain("- incident-commanders: 1 approval");
-    expect(comment).toContain("- dba: 1 approval");
-    expect(comment).toContain("`Break-glass: yes`");
-    expect(await harness.jobs.failedJobs()).toEqual([]);
-    expect(posted).toHaveLength(1);
-    const message = JSON.parse(posted[0] as string) as { text: string };
-    expect(message.text).toContain("🚨 Break-glass request");
-    expect(message.text).toContain("https://github.com/acme/ops/pull/42");
-    // The command itself never goes to the chat.
-    expect(message.text).not.toContain("UPDATE users");
-  }
+  expect(labelNames).toEqual(["countersign", "countersign:prod-db", "countersign:break-glass"]);
+  const comment = (
+    recorder.calls.find((call) => call.path.endsWith("/issues/42/comments"))?.body as {
+      body: string;
+    }
+  ).body;
+  expect(comment).toContain("🚨 **Break-glass** on `prod-db` · @acme/security");
+  expect(comment).toContain("**Reason:** INC-123");
+  expect(comment).toContain("- incident-commanders: 1 approval");
+  expect(comment).toContain("- dba: 1 approval");
+  expect(comment).toContain("`Break-glass: yes`");
+  expect(await harness.jobs.failedJobs()).toEqual([]);
+  expect(posted).toHaveLength(1);
+  const message = JSON.parse(posted[0] as string) as { text: string };
+  expect(message.text).toContain("🚨 Break-glass request");
+  expect(message.text).toContain("https://github.com/acme/ops/pull/42");
+  // The command itself never goes to the chat.
+  expect(message.text).not.toContain("UPDATE users");
 }

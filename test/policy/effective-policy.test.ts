@@ -290,8 +290,14 @@ describe("everything else: the stricter value", () => {
     ]);
   });
 
-  test("a repository file cannot set plan: it is the server's", () => {
-    const parsed = parseConfig({ resources: { db: { approvals: "none", plan: false } } });
+  test.each<[string, unknown]>([
+    ["plan", false],
+    ["break_glass", { team: "friends" }],
+    ["notify_team", "friends"],
+    ["undo", true],
+  ])("a repository file cannot set %s: it is the server's", (key, value) => {
+    // A repository that could name its own break-glass group would choose its own approvers.
+    const parsed = parseConfig({ resources: { db: { approvals: "none", [key]: value } } });
     expect(parsed.ok).toBe(false);
   });
 });
