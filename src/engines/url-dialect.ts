@@ -4,7 +4,7 @@
  * parser cannot disagree.
  */
 
-/** An engine's kind, MySQL (known but not supported yet), or a scheme Countersign does not know. */
+/** An engine's kind (PostgreSQL, SQL Server, MySQL/MariaDB), or a scheme Countersign does not know. */
 export type UrlDialect = "postgres" | "mssql" | "mysql" | "unknown";
 
 const DIALECT_OF_SCHEME: ReadonlyMap<string, UrlDialect> = new Map([
