@@ -6,7 +6,7 @@
  *   ```sql                             /run prod-db --reason "ticket 42" SELECT 1
  *   UPDATE users SET … WHERE id = 1;   /jit prod-db 30m --reason "incident 123"
  *   ```                                /revoke prod-db      /cancel
- *   Reason: ticket 42
+ *   Reason: ticket 42                  /schedule 2026-12-07T09:00+01:00
  *
  * Only the first slash command of a comment counts; slash commands inside code blocks or
  * quotes are examples, not commands, and slash commands inside HTML comments (`<!-- … -->`)
@@ -14,15 +14,18 @@
  */
 import { parseDuration } from "../policy/duration.js";
 
+/** Longer than any ISO 8601 time `/schedule` takes. */
+const MAX_TIME = 64;
+
 /** GitHub-wide limit for a command's text (bytes of UTF-8). */
 export const MAX_COMMAND_BYTES = 64 * 1024;
 
-type Verb = "run" | "jit" | "revoke" | "cancel" | "undo";
+type Verb = "run" | "jit" | "revoke" | "cancel" | "undo" | "schedule";
 
 const RESOURCE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 // Up to three spaces, as CommonMark allows; a tab is four columns, so a tab-indented line
 // is code (an example), not a command.
-const SLASH_LINE = /^ {0,3}\/(run|jit|revoke|cancel|undo)(?=\s|$)(.*)$/i;
+const SLASH_LINE = /^ {0,3}\/(run|jit|revoke|cancel|undo|schedule)(?=\s|$)(.*)$/i;
 const FENCE_OPEN = /^[ \t]{0,3}(`{3,}|~{3,})(.*)$/;
 const REASON_LINE = /^[ \t]*reason[ \t]*:[ \t]*(.*)$/i;
 
@@ -47,6 +50,12 @@ export type ParsedCommand =
   | { kind: "cancel" }
   /** On a request PR: open a new request that restores the rows the command changed. */
   | { kind: "undo" }
+  /**
+   * On a request PR, by an approver (issue 17): the command runs at this time at the earliest.
+   * The time is checked (ISO 8601 with an offset, ahead, inside the window) where the clock
+   * and the request are known: `commands/schedule.ts`.
+   */
+  | { kind: "schedule"; time: string }
   | { kind: "invalid"; verb: Verb; problem: string };
 
 interface Fence {
@@ -252,6 +261,8 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
 
   if (verb === "cancel") return { kind: "cancel" };
   if (verb === "undo") return { kind: "undo" };
+  // An ISO time is short: anything longer is not one, and is never echoed back.
+  if (verb === "schedule") return { kind: "schedule", time: slash.rest.trim().slice(0, MAX_TIME) };
 
   const [resource, afterResource] = splitFirstWord(slash.rest);
   if (verb === "revoke") {

@@ -8,6 +8,7 @@ import { sourceKey } from "../requests/source.js";
 import { sourceEdited } from "../requests/webhook-events.js";
 import { cancelFromComment } from "../requests/cancel.js";
 import { undoFromComment } from "../requests/undo.js";
+import { scheduleFromComment } from "../requests/schedule.js";
 import { isBot, sourceFromComment, type CommentPayload } from "./payload.js";
 
 export function onCommentCreated(deps: IntakeDeps) {
@@ -35,6 +36,7 @@ export function onCommentCreated(deps: IntakeDeps) {
       await cancelFromComment(deps, source);
     }
     if (parsed.kind === "undo") await undoFromComment(deps, source);
+    if (parsed.kind === "schedule") await scheduleFromComment(deps, source, parsed.time);
   };
 }
 

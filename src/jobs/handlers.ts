@@ -15,6 +15,7 @@ import { openRequest } from "../requests/open-request.js";
 import { reevaluate } from "../requests/reevaluate.js";
 import { publishRecordedOutcome } from "../requests/publish-outcome.js";
 import { refreshRequest } from "../requests/refresh.js";
+import { scheduleRequest } from "../requests/schedule.js";
 import type { Services } from "../requests/services.js";
 import type { JobKind, JobPayload } from "../store/job-kinds.js";
 import { jobLogger, type Logger } from "./job-log.js";
@@ -47,19 +48,7 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
       });
     },
     open_request: (job, github) =>
-      openRequest(
-        {
-          store,
-          log,
-          nodeIds: services.nodeIds,
-          now: services.now,
-          jobs: services.jobs,
-          env: services.env,
-        },
-        github,
-        job.requestId,
-        job.payload.baseBranch,
-      ),
+      openRequest({ ...services, log }, github, job.requestId, job.payload.baseBranch),
     reply: (job, github) => postReply(github, job.payload),
     source_edited: (job, github) =>
       noteSourceEdited(store, github, job.requestId, job.payload.editor),
@@ -107,5 +96,6 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
         retrying: job.attempts > 1,
       });
     },
+    schedule: (job, github) => scheduleRequest(services, github, job.requestId, job.payload),
   };
 }

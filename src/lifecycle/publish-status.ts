@@ -9,6 +9,7 @@ import { updateApprovalCheck, updatePullRequest } from "../github/status.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import { checkSummary, requestBody } from "../render/request-pr-text.js";
 import type { StatusView } from "../render/status-view.js";
+import { withExecutionWait } from "../render/execution-wait.js";
 
 export interface PublishOptions {
   /** Completes the check run with this conclusion (terminal states). */
@@ -21,10 +22,12 @@ export async function publishStatus(
   store: RequestStore,
   github: GitHub,
   request: RequestRecord,
-  status: StatusView,
+  shown: StatusView,
   options: PublishOptions = {},
 ): Promise<RequestRecord> {
   if (request.prNumber === null) return request;
+  // A command that waits for its execution window or a /schedule says when it runs (issue 17).
+  const status = withExecutionWait(shown, request);
   const repo = { owner: request.owner, repo: request.repo };
   const check = request.classification;
   const body = requestBody(request, request.policy, check, status);

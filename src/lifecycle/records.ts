@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { GUARDRAIL_RULES, type ResourcePolicy } from "../policy/config.js";
 import type { ReviewInput } from "../policy/evaluate.js";
+import { executionWindowRecordSchema } from "../policy/window.js";
 import type { RequestKind, RequestStatus } from "./states.js";
 
 export type SourceType = "issue_comment" | "issue" | "pull_request";
@@ -80,6 +81,7 @@ const resourcePolicySchema = z.object({
     })
     .optional(),
   origin: z.object({ floor: z.string(), repository: z.string().nullable() }).optional(),
+  window: z.array(executionWindowRecordSchema).min(1).optional(),
 }) satisfies z.ZodType<ResourcePolicy>;
 
 const ruleHitSchema = z.object({
@@ -288,6 +290,13 @@ export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurati
   statusDigest: string | null;
   prUrl: string | null;
   baseBranch: string | null;
+  /**
+   * Not claimed before this instant (issue 17): the next opening of its execution window, or
+   * the time an approver chose with `/schedule`. Null: as soon as it is approved.
+   */
+  notBefore: Date | null;
+  /** Who chose `notBefore` with `/schedule` (null: nobody did, or the window set it). */
+  scheduledBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -316,6 +325,8 @@ export type RequestPatch = Partial<
     | "statusDigest"
     | "prUrl"
     | "baseBranch"
+    | "notBefore"
+    | "scheduledBy"
   >
 >;
 

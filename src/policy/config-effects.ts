@@ -9,6 +9,7 @@ import { effectivePolicy, stricterPolicy } from "./effective-policy.js";
 import { describeRule } from "./rule-text.js";
 import { formatDurationSetting } from "./duration.js";
 import { resourceFor, type ServerConfig } from "./server-config.js";
+import { describeWindow } from "./window.js";
 
 export type EffectDirection = "unchanged" | "tighter" | "looser" | "changed";
 
@@ -47,6 +48,7 @@ function facts(policy: ResourcePolicy): Record<string, string> {
       jit === null
         ? "off"
         : `up to ${formatDurationSetting(jit.maxDurationMs)}, ${describeRule(jit.approvals)}`,
+    window: describeWindow(policy.window ?? []),
   };
 }
 

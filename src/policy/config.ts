@@ -10,6 +10,7 @@ import { compileCustomPattern } from "../guardrails/custom-pattern.js";
 import type { MaskConfig } from "../render/mask-config.js";
 import { maskSchema, maxEstimatedRowsSchema, rowCount } from "./key-schemas.js";
 import { explainIssue } from "./config-problems.js";
+import { windowSchema, type ExecutionWindow } from "./window.js";
 
 export { explainIssue };
 
@@ -147,6 +148,8 @@ const resourceSchema = z.strictObject({
   output: z.enum(["table", "summary", "none"]).default("table"),
   jit: jitSchema.optional(),
   mask: maskSchema.optional(),
+  /** When approved commands may run (issue 17); a repository can only add one to the floor's. */
+  window: windowSchema.optional(),
 });
 
 /**
@@ -260,6 +263,11 @@ export interface ResourcePolicy {
   /** Columns and value patterns masked in every output (issue 17); unset: nothing masked. */
   mask?: MaskConfig;
   /**
+   * Execution windows (issue 17): an approved command runs only when every one allows it
+   * (the floor's and the repository's; a break-glass command ignores them). Unset: any time.
+   */
+  window?: ExecutionWindow[];
+  /**
    * The plan before approval and the drift guard (server file only; issue 16): false when
    * the server switched plans off; unset when this side has no say (a repository file).
    */
@@ -353,6 +361,7 @@ export function parseConfig(raw: unknown): ConfigResult {
       output: resource.output,
       jit,
       ...(resource.mask === undefined ? {} : { mask: resource.mask }),
+      ...(resource.window === undefined ? {} : { window: [resource.window] }),
     };
   }
   return {

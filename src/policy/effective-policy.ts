@@ -10,7 +10,8 @@
  * - numbers take the stricter value (`max_affected_rows` and `timeout`: the smaller);
  * - auto-approval and `allow_unparsed` need both; JIT needs both and takes the shorter
  *   maximum; output shows the less of the two;
- * - the audit branch and the functions declared side-effect free come from the server.
+ * - the audit branch and the functions declared side-effect free come from the server;
+ * - execution windows add up: a command runs only when every window of both sides allows it.
  */
 import type {
   ApprovalGroup,
@@ -24,6 +25,7 @@ import type {
 } from "./config.js";
 import { describeRule } from "./rule-text.js";
 import { mergeMaskConfigs, NO_MASK } from "../render/mask-config.js";
+import { stricterWindow } from "./window.js";
 
 /** A rule as alternatives, each a set of groups that must all be satisfied. */
 type Alternatives = ApprovalGroup[][];
@@ -219,6 +221,9 @@ export function stricterPolicy(floor: ResourcePolicy, other: ResourcePolicy): Re
   if (floor.mask !== undefined || other.mask !== undefined) {
     policy.mask = mergeMaskConfigs(floor.mask ?? NO_MASK, other.mask ?? NO_MASK);
   }
+  // Both sides' windows must allow a command: a repository can add one, never lift the floor's.
+  const window = stricterWindow(floor.window, other.window);
+  if (window !== undefined && window.length > 0) policy.window = window;
   // The server's alone (a repository file cannot set them): the first side that has them.
   for (const key of ["breakGlassGroup", "notifyTeam", "breakGlass"] as const) {
     const value = floor[key] ?? other[key];

@@ -24,6 +24,7 @@ import {
   type ResourcePolicy,
 } from "./config.js";
 import { maskSchema } from "./key-schemas.js";
+import { windowSchema } from "./window.js";
 
 export const DEFAULT_SERVER_CONFIG_PATH = "countersign.server.yml";
 
@@ -58,6 +59,8 @@ const serverResourceSchema = z.strictObject({
   /** Commands run at once on this resource, across every worker (default 1). */
   concurrency: z.number().int().min(1).max(64).default(1),
   mask: maskSchema.optional(),
+  /** When approved commands may run (issue 17): the floor's window, which no repository lifts. */
+  window: windowSchema.optional(),
   /** One approval from this group lets `/run … --break-glass` through (issue 17). */
   break_glass: groupSchema.optional(),
   /** The team a break-glass comment mentions (slug or org/slug). */
@@ -141,6 +144,7 @@ function floorOf(name: string, resource: ServerResourceInput): ResourcePolicy {
           },
     auditBranch: resource.audit_branch,
     ...(resource.mask === undefined ? {} : { mask: resource.mask }),
+    ...(resource.window === undefined ? {} : { window: [resource.window] }),
     ...undoOf(resource.undo),
     ...(resource.break_glass === undefined
       ? {}

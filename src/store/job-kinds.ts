@@ -137,6 +137,19 @@ export const JOB_KINDS = {
     request: false,
     payload: z.object({ resource: z.string(), event: notificationEventSchema }),
   },
+  /**
+   * `/schedule <time>` on a request PR (issue 17): whether the commenter may (team reads) and
+   * the time fits the window are decided here; refusals are answered on `replyTo`.
+   */
+  schedule: {
+    request: true,
+    payload: z.object({
+      actor: z.string(),
+      time: z.string(),
+      commentId: z.number(),
+      replyTo: repoThread,
+    }),
+  },
 } as const;
 
 export type JobKind = keyof typeof JOB_KINDS;

@@ -193,6 +193,22 @@ const MIGRATIONS: Migration[] = [
       await knex.schema.dropTableIfExists("write_budget");
     },
   },
+  {
+    name: "007_not_before",
+    async up(knex) {
+      // Execution windows and `/schedule` (issue 17): an approved command is not claimed before
+      // this instant; who set it with `/schedule` (null: the worker, waiting for the window).
+      await knex.schema.alterTable("requests", (table) => {
+        table.timestamp("not_before", { useTz: true });
+        table.string("scheduled_by", 100);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable("requests", (table) => {
+        table.dropColumns("not_before", "scheduled_by");
+      });
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */

@@ -46,6 +46,8 @@ const COLUMN_OF: Record<string, string> = {
   statusDigest: "status_digest",
   prUrl: "pr_url",
   baseBranch: "base_branch",
+  notBefore: "not_before",
+  scheduledBy: "scheduled_by",
 };
 type JsonField = keyof typeof JSON_COLUMN_SCHEMAS;
 const isJsonField = (field: string): field is JsonField =>
@@ -98,7 +100,7 @@ export function fromRow(row: Row): RequestRecord {
     else if (isJsonField(field)) record[field] = readJson(field, value, row.id);
     // bigint columns come back as strings from pg; ids here stay far below 2^53.
     else if (NUMBER_FIELDS.has(field)) record[field] = Number(value);
-    else if (field.endsWith("At")) record[field] = toDate(value);
+    else if (field.endsWith("At") || field === "notBefore") record[field] = toDate(value);
     else record[field] = value;
   }
   return record as unknown as RequestRecord;

@@ -281,18 +281,52 @@ export class RequestStore {
   }
 
   /**
-   * Approved requests a worker may claim, oldest first. Only a hint: the claim itself is
-   * `transition(id, "approved", "running")`, which exactly one worker wins.
+   * Approved requests a worker may claim, oldest first, but none whose `not_before` (its
+   * execution window, or a `/schedule`) is still ahead of `now`. Only a hint: the claim itself
+   * is `transition(id, "approved", "running")`, which exactly one worker wins.
    */
-  async findClaimable(limit = 10): Promise<{ id: number; resource: string }[]> {
+  async findClaimable(limit = 10, now = new Date()): Promise<{ id: number; resource: string }[]> {
     const rows = (await this.knex("requests")
       .where({ status: "approved", kind: "command" })
       .whereNotNull("pr_number")
       .whereNotNull("head_sha")
+      .andWhere((query) => query.whereNull("not_before").orWhere("not_before", "<=", now))
       .orderBy("id")
       .limit(limit)
       .select("id", "resource")) as { id: number | string; resource: string }[];
     return rows.map((row) => ({ id: Number(row.id), resource: row.resource }));
+  }
+
+  /**
+   * `/schedule` (issue 17): sets when an open command request may run at the earliest, and
+   * notes who did, in one transaction. Null when the request is no longer an open command;
+   * `changed: false` (and no event) when that exact schedule is already set (a retried job).
+   */
+  async schedule(
+    id: number,
+    at: Date,
+    actor: string,
+    detail: string,
+  ): Promise<{ changed: boolean; request: RequestRecord } | null> {
+    return this.knex.transaction(async (trx) => {
+      const row = (await trx("requests")
+        .where({ id, kind: "command" })
+        .whereIn("status", [...OPEN_STATUSES])
+        .forUpdate()
+        .first()) as Row | undefined;
+      if (row === undefined) return null;
+      const current = fromRow(row);
+      if (current.notBefore?.getTime() === at.getTime() && current.scheduledBy === actor) {
+        return { changed: false, request: current };
+      }
+      const [updated] = (await trx("requests")
+        .where({ id })
+        .update({ not_before: at, scheduled_by: actor, updated_at: trx.fn.now() })
+        .returning("*")) as Row[];
+      const event = { from_status: current.status, to_status: current.status, actor, detail };
+      await trx("request_events").insert({ request_id: id, ...event });
+      return { changed: true, request: fromRow(updated as Row) };
+    });
   }
 
   /**

@@ -2,8 +2,10 @@
  * One claimed request, from the re-check to the audit commit (DESIGN §1.3, §1.5, §1.6), as
  * a pipeline of named stages, each a function that can be tested alone:
  *
+ * 0. the execution window and `/schedule` (`window-wait.ts`): a command that may not run yet
+ *    stays `approved`, gets its `not_before`, and the claim goes back;
  * 1. re-check (`recheck.ts`) against fresh GitHub data; a refusal → `pending`, `rejected`
- *    or `expired`, and the PR says why (`lifecycle/refusal.ts`);
+ *    or `expired`, and the PR says why (`lifecycle/refusal.ts`); then the window once more;
  * 2. start: record "executing", only while this worker holds the lease;
  * 3. run (`run-command.ts`) the file's content on the resource's engine;
  * 4. finish: record the true outcome (`succeeded`, `failed`, or `unknown` when the
@@ -29,6 +31,7 @@ import { runCommand, type RunResult } from "./run-command.js";
 import { cancelledBy, finishCancelled } from "./cancelled-run.js";
 import { scheduleRunningNotice } from "./running-notice.js";
 import { describeOutcome, type DescribedOutcome } from "./describe-outcome.js";
+import { waitIfOutsideWindow } from "./window-wait.js";
 
 export {
   DEFAULT_LIMITS,
@@ -47,8 +50,16 @@ export async function executeRequest(
   claim: Claim,
 ): Promise<ExecutionEnd> {
   const scrub = credentialRedactor(deps.env[resourceUrlVariable(request.resource)] ?? "");
+  // Outside its execution window (or before its /schedule): no GitHub read is spent on it.
+  // An expired request is not made to wait: the re-check expires it.
+  const expired = request.expiresAt !== null && request.expiresAt <= deps.now();
+  const early = expired ? null : await waitIfOutsideWindow(deps, request, request.policy, claim);
+  if (early !== null) return early;
   const passed = await recheckStage(deps, github, request, claim, scrub);
   if ("executed" in passed) return passed;
+  // The last moment before it starts, under the policy it is held to now (frozen + current).
+  const late = await waitIfOutsideWindow(deps, request, passed.policy, claim);
+  if (late !== null) return late;
   const summary = await startStage(deps, request, passed, claim);
   if (summary === null) return { executed: false, status: "lost" };
   const notice = scheduleRunningNotice(deps, github, request, passed, new Date(summary.startedAt));

@@ -117,7 +117,8 @@ export class Executor {
    * won claim is handed to `onClaimed` at once rather than at the end of its round.
    */
   private async claimUpTo(slots: number, onClaimed?: (id: number) => void): Promise<number[]> {
-    const candidates = (await this.deps.store.findClaimable(Math.max(10, slots))).filter(
+    const now = this.deps.now?.() ?? new Date();
+    const candidates = (await this.deps.store.findClaimable(Math.max(10, slots), now)).filter(
       ({ id }) => !this.inFlight.has(id),
     );
     const claimed: number[] = [];
