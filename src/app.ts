@@ -7,7 +7,7 @@ import { onCommentCreated, onCommentEdited } from "./handlers/issue-comment.js";
 import { onIssueOpened } from "./handlers/issues.js";
 import { onTeamChanged } from "./handlers/membership.js";
 import { onReview } from "./handlers/pull-request-review.js";
-import { onClosed, onSynchronize } from "./handlers/pull-request.js";
+import { onClosed, onPullRequestForIntake, onSynchronize } from "./handlers/pull-request.js";
 import { onPullRequestPushed } from "./handlers/config-change.js";
 import type { Services } from "./requests/services.js";
 import {
@@ -78,6 +78,15 @@ export function createApp(services: Services, observer?: WebhookObserver): Appli
     app.on(
       ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"],
       timed(onPullRequestPushed(services)),
+    );
+    app.on(
+      [
+        "pull_request.opened",
+        "pull_request.reopened",
+        "pull_request.ready_for_review",
+        "pull_request.synchronize",
+      ],
+      timed(onPullRequestForIntake(services)),
     );
     app.on("pull_request.closed", timed(onClosed(services)));
     app.on(["membership", "team"], timed(onTeamChanged(services)));

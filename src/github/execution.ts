@@ -5,6 +5,7 @@
  * the PR body go through github/status.ts like every other status change.
  */
 import { graphqlFailures, httpStatus, type GitHub, type RepoRef } from "./client.js";
+import type { PullFileChange } from "../commands/gitops-files.js";
 import { findMarkedByNode } from "./comments.js";
 import {
   commentMarker,
@@ -63,21 +64,34 @@ export async function pullRequestState(
   };
 }
 
-/** Every path the pull request touches, renamed files under both names. */
-export async function listPullFiles(
+/** Every file the pull request changes, with GitHub's status and a rename's old path. */
+export async function listPullFileChanges(
   github: GitHub,
   repo: RepoRef,
   pullNumber: number,
-): Promise<string[]> {
+): Promise<PullFileChange[]> {
   const files = await github.paginate(github.rest.pulls.listFiles, {
     ...repo,
     pull_number: pullNumber,
     per_page: 100,
   });
+  return files.map((file) => ({
+    path: file.filename,
+    status: file.status,
+    ...(file.previous_filename ? { previousPath: file.previous_filename } : {}),
+  }));
+}
+
+/** Every path the pull request changes, a rename's old path included. */
+export async function listPullFiles(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<string[]> {
   const paths = new Set<string>();
-  for (const file of files) {
-    paths.add(file.filename);
-    if (file.previous_filename) paths.add(file.previous_filename);
+  for (const file of await listPullFileChanges(github, repo, pullNumber)) {
+    paths.add(file.path);
+    if (file.previousPath !== undefined) paths.add(file.previousPath);
   }
   return [...paths];
 }

@@ -1,6 +1,7 @@
 /** `pull_request` on a request PR: a push (head moved) or a close by a person. */
 import type { Context } from "probot";
 import type { Services } from "../requests/services.js";
+import { queueGitopsIntake } from "../requests/gitops-intake.js";
 import { headMoved, pullClosedByPerson, type PullRequestRef } from "../requests/webhook-events.js";
 import { isBot } from "./payload.js";
 
@@ -43,5 +44,78 @@ export function onClosed(deps: Pick<Services, "store" | "jobs">) {
     const pull = pullOf(payload);
     if (pull === null) return;
     await pullClosedByPerson(deps, context.id, pull, payload.sender.login);
+  };
+}
+
+interface OpenedPullPayload {
+  action: string;
+  installation?: { id: number };
+  repository: { id: number; name: string; default_branch: string; owner: { login: string } };
+  pull_request: {
+    number: number;
+    node_id: string;
+    html_url: string;
+    title: string;
+    body: string | null;
+    draft?: boolean;
+    user: { login: string; type?: string } | null;
+    head: { sha: string; ref: string; repo: { id: number } | null };
+    base: { ref: string };
+  };
+  sender: { login: string; type?: string };
+}
+
+/**
+ * Any pull request opened, reopened, made ready or pushed: it may be a GitOps request
+ * (DESIGN §1.1 item 3). The `gitops_intake` job reads its files; the webhook only records
+ * the job. Countersign's own request PRs are skipped without a call.
+ */
+export function onPullRequestForIntake(deps: Pick<Services, "jobs">) {
+  return async (
+    context: Context<
+      | "pull_request.opened"
+      | "pull_request.reopened"
+      | "pull_request.ready_for_review"
+      | "pull_request.synchronize"
+    >,
+  ): Promise<void> => {
+    const payload = context.payload as unknown as OpenedPullPayload;
+    const pull = payload.pull_request;
+    const authorIsBot = isBot(pull.user);
+    if (payload.installation === undefined) return;
+    if (authorIsBot && pull.head.ref.startsWith("countersign/")) return;
+    await queueGitopsIntake(deps, {
+      source: {
+        type: "pull_request",
+        deliveryId: context.id,
+        installationId: payload.installation.id,
+        repoId: payload.repository.id,
+        owner: payload.repository.owner.login,
+        repo: payload.repository.name,
+        defaultBranch: payload.repository.default_branch,
+        number: pull.number,
+        threadNodeId: pull.node_id,
+        commentId: null,
+        commentNodeId: null,
+        url: pull.html_url,
+        author: pull.user?.login ?? "ghost",
+        body: pull.body ?? "",
+        headSha: pull.head.sha,
+      },
+      pull: {
+        nodeId: pull.node_id,
+        headRef: pull.head.ref,
+        // A deleted fork has no head repository: not this one.
+        headRepoId: pull.head.repo?.id ?? null,
+        baseRef: pull.base.ref,
+        title: pull.title,
+        draft: pull.draft === true,
+        authorIsBot,
+        ...(payload.action === "synchronize"
+          ? { pusher: { login: payload.sender.login, isBot: isBot(payload.sender) } }
+          : {}),
+      },
+      action: payload.action,
+    });
   };
 }

@@ -9,6 +9,7 @@ import { endOpenRequest } from "../requests/end-request.js";
 import { endGrant, revokeGrant, tickGrant } from "../requests/grant-lifecycle.js";
 import { onHeadMoved } from "../requests/head-moved.js";
 import { takeIn } from "../requests/intake-job.js";
+import { takeInPullRequest } from "../requests/gitops-intake.js";
 import { noteSourceEdited, postReply } from "../requests/notices.js";
 import { deliverNotification } from "../notify/notify-job.js";
 import { openRequest } from "../requests/open-request.js";
@@ -37,6 +38,9 @@ export function jobHandlers(services: Services, baseLog: Logger): JobHandlers {
   return {
     intake: async (job, github) => {
       await takeIn({ ...services, log }, github, job.payload);
+    },
+    gitops_intake: async (job, github) => {
+      await takeInPullRequest({ ...services, log }, github, job.payload);
     },
     refresh: (job, github) => refreshRequest(services, github, job.requestId),
     check_config: async ({ payload }, github) => {

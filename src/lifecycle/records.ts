@@ -266,6 +266,17 @@ export interface NewRequest {
   /** The active grant a command runs under (no per-command approval). */
   grantId?: number | null;
   expiresAt: Date | null;
+  /**
+   * A GitOps request's pull request (the author's own), recorded with the request so a
+   * review or a push that comes before its open_request job already finds it.
+   */
+  branch?: string | null;
+  filePath?: string | null;
+  headSha?: string | null;
+  baseBranch?: string | null;
+  prNumber?: number | null;
+  prNodeId?: string | null;
+  prUrl?: string | null;
 }
 
 export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurationMs"> {

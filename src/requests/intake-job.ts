@@ -47,7 +47,7 @@ export async function queueIntake(
 }
 
 /** Intake's reads, through the job's installation client. */
-function intakeReads(github: GitHub, source: RequestSource): IntakeReads {
+export function intakeReads(github: GitHub, source: RequestSource): IntakeReads {
   const repo = { owner: source.owner, repo: source.repo };
   return {
     async loadConfig() {

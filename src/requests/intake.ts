@@ -43,10 +43,42 @@ export type IntakeResult =
   | { outcome: "refused"; reason: string };
 
 type RunCommand = Extract<ParsedCommand, { kind: "run" }>;
+
+/**
+ * A person's pull request that is its own request PR (GitOps intake, DESIGN §1.1 item 3):
+ * the request is recorded with it, so a review or a push that arrives before the
+ * `open_request` job already finds the request, and nothing makes a second pull request.
+ */
+export interface AdoptedPull {
+  number: number;
+  nodeId: string;
+  url: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  filePath: string;
+}
+
+/** The request's pull-request fields, inserted with the row. */
+function adoptedFields(pull: AdoptedPull | undefined) {
+  if (pull === undefined) return {};
+  return {
+    branch: pull.headRef,
+    filePath: pull.filePath,
+    headSha: pull.headSha,
+    baseBranch: pull.baseRef,
+    prNumber: pull.number,
+    prNodeId: pull.nodeId,
+    prUrl: pull.url,
+  };
+}
+
+/** A GitOps source: the answers say "push a fixed file", not "comment /run again". */
+const isGitops = (source: RequestSource): boolean => source.type === "pull_request";
 type JitCommand = Extract<ParsedCommand, { kind: "jit" }>;
 
 /** Queues a comment answering the source; the dedupe key makes a redelivery answer once. */
-async function refuse(
+export async function refuse(
   deps: IntakeDeps,
   source: RequestSource,
   reason: string,
@@ -56,7 +88,7 @@ async function refuse(
     replyJob(
       source,
       `reply:${sourceKey(source)}`,
-      renderTemplate("intake-refused", { reason, ...context }),
+      renderTemplate("intake-refused", { reason, gitops: isGitops(source), ...context }),
     ),
   );
   return { outcome: "refused", reason };
@@ -164,6 +196,11 @@ function fromSource(source: RequestSource) {
   };
 }
 
+/** The branch a request PR merges into: merging it is the audit record. */
+function auditBranchOf(source: RequestSource, admitted: Admitted): string {
+  return admitted.resource.auditBranch ?? source.defaultBranch;
+}
+
 function openRequestJob(source: RequestSource, requestId: number, admitted: Admitted): NewJob {
   return {
     kind: "open_request",
@@ -172,8 +209,36 @@ function openRequestJob(source: RequestSource, requestId: number, admitted: Admi
     requestId,
     dedupeKey: `open:${requestId}`,
     // The request PR targets the audit branch: merging it is the audit record.
-    payload: { baseBranch: admitted.resource.auditBranch ?? source.defaultBranch },
+    payload: { baseBranch: auditBranchOf(source, admitted) },
   };
+}
+
+/**
+ * admit(), then what a `/run` adds: a GitOps pull request must merge into the audit branch,
+ * and `--break-glass` replaces the usual rule by one approval from the server's break-glass
+ * group (the guardrails, limits and timeout stay the effective policy's).
+ */
+async function admitRun(
+  deps: IntakeDeps,
+  reads: IntakeReads,
+  source: RequestSource,
+  command: RunCommand,
+  adopted: AdoptedPull | undefined,
+): Promise<{ ok: true; admitted: Admitted } | { ok: false; result: IntakeResult }> {
+  const admission = await admit(deps, reads, source, command.resource);
+  if (!admission.ok) return admission;
+  const auditBranch = auditBranchOf(source, admission.admitted);
+  if (adopted !== undefined && adopted.baseRef !== auditBranch) {
+    const context = { resource: command.resource, base: adopted.baseRef, auditBranch };
+    return { ok: false, result: await refuse(deps, source, "gitops_base", context) };
+  }
+  if (command.breakGlass !== true) return admission;
+  const broken = breakGlassPolicy(admission.admitted.resource);
+  if (broken === null) {
+    const context = { resource: admission.admitted.resource.name };
+    return { ok: false, result: await refuse(deps, source, "no_break_glass", context) };
+  }
+  return { ok: true, admitted: { resource: broken } };
 }
 
 export async function intakeRun(
@@ -181,20 +246,11 @@ export async function intakeRun(
   reads: IntakeReads,
   source: RequestSource,
   command: RunCommand,
+  adopted?: AdoptedPull,
 ): Promise<IntakeResult> {
-  const admission = await admit(deps, reads, source, command.resource);
+  const admission = await admitRun(deps, reads, source, command, adopted);
   if (!admission.ok) return admission.result;
-  let { resource } = admission.admitted;
-  if (command.breakGlass === true) {
-    // The usual rule is replaced by one approval from the server's break-glass group; the
-    // guardrails, limits and timeout stay the effective policy's.
-    const broken = breakGlassPolicy(resource);
-    if (broken === null) {
-      return refuse(deps, source, "no_break_glass", { resource: resource.name });
-    }
-    resource = broken;
-    admission.admitted.resource = broken;
-  }
+  const { resource } = admission.admitted;
 
   const check: CommandCheck = await deps.checkCommand(command.command, resource, { preview: true });
   const now = deps.now();
@@ -214,6 +270,7 @@ export async function intakeRun(
   const { created, request } = await deps.store.create(
     {
       ...fromSource(source),
+      ...adoptedFields(adopted),
       kind: "command",
       resource: resource.name,
       command: command.command,
@@ -240,6 +297,7 @@ export async function intakeRun(
                 number: source.number,
                 body: renderTemplate("intake-refused", {
                   reason: "denied",
+                  gitops: isGitops(source),
                   resource: resource.name,
                   denied: check.denied,
                 }),

@@ -125,6 +125,17 @@ export async function openRequest(
     ...aboutRequest(request),
     reason: request.reason,
   });
+  // A GitOps pull request's description is still its author's: the first evaluation (a job,
+  // reading the reviews given before the request was recorded) puts the status in it.
+  if (isAdopted(request)) {
+    await deps.jobs.enqueue({
+      kind: "evaluate",
+      installationId: request.installationId,
+      requestId: request.id,
+      dedupeKey: `evaluate:adopted:${request.id}`,
+      payload: {},
+    });
+  }
   if (initial.approvedNow && !alreadyApproved) {
     const note = initial.autoApproval ?? initial.view.progress;
     const moved = await approve(deps.store, request, note, deps.now());
@@ -265,8 +276,9 @@ async function announce(
     userIds: reviewers.users,
     labelIds: labels,
     threadId: request.sourceNodeId as string,
-    linkBody: renderTemplate("intake-linked", {
+    linkBody: renderTemplate(isAdopted(request) ? "gitops-linked" : "intake-linked", {
       id: request.id,
+      filePath: request.filePath ?? "",
       resource: request.resource,
       prUrl: request.prUrl ?? "",
       mode: initial.approvedNow ? "none" : initial.rule.mode,
@@ -312,5 +324,9 @@ async function announceBreakGlass(github: GitHub, request: RequestRecord): Promi
     }),
   );
 }
+
+/** A person's pull request taken in as its own request PR (GitOps intake). */
+export const isAdopted = (request: RequestRecord): boolean =>
+  request.sourceType === "pull_request" && request.sourceNumber === request.prNumber;
 
 const repoOf = (request: RequestRecord): RepoRef => ({ owner: request.owner, repo: request.repo });

@@ -22,11 +22,19 @@ export interface RequestSource {
   author: string;
   /** Body that held the command. */
   body: string;
+  /**
+   * A GitOps pull request's head commit when it was taken in: once a request on it ended, a
+   * later commit may ask again, and a redelivery of the same one finds the request it made.
+   */
+  headSha?: string;
 }
 
 /** Unique per source: repository id + comment id, issue id or PR id (DESIGN §1.1). */
 export function sourceKey(source: RequestSource): string {
   if (source.commentId !== null) return `repo:${source.repoId}:comment:${source.commentId}`;
+  if (source.headSha !== undefined) {
+    return `repo:${source.repoId}:${source.type}:${source.number}:${source.headSha}`;
+  }
   return `repo:${source.repoId}:${source.type}:${source.number}`;
 }
 

@@ -56,6 +56,7 @@ const requestSource = z.object({
   url: z.string(),
   author: z.string(),
   body: z.string(),
+  headSha: z.string().optional(),
 });
 
 /** A parsed `/run` or `/jit` (commands/parse.ts). */
@@ -83,6 +84,28 @@ export const JOB_KINDS = {
    * here, so the webhook is answered at once and a read GitHub fails is retried.
    */
   intake: { request: false, payload: z.object({ source: requestSource, command: intakeCommand }) },
+  /**
+   * A person's pull request opened, reopened, made ready or pushed: is it a GitOps request
+   * (one added `requests/<resource>/….sql`)? Its reads (files, permission, configuration)
+   * happen here.
+   */
+  gitops_intake: {
+    request: false,
+    payload: z.object({
+      source: requestSource,
+      pull: z.object({
+        nodeId: z.string(),
+        headRef: z.string(),
+        headRepoId: z.number().nullable(),
+        baseRef: z.string(),
+        title: z.string(),
+        draft: z.boolean(),
+        authorIsBot: z.boolean(),
+        /** Who pushed, for a `synchronize`: a request recorded meanwhile gets the push. */
+        pusher: z.object({ login: z.string(), isBot: z.boolean() }).optional(),
+      }),
+    }),
+  },
   /** Open the request PR, its check run, and announce it. */
   open_request: { request: true, payload: z.object({ baseBranch: z.string() }) },
   /** A comment on the thread a command came from. */

@@ -209,6 +209,20 @@ const MIGRATIONS: Migration[] = [
       });
     },
   },
+  {
+    name: "008_one_open_gitops_request_per_pull",
+    async up(knex) {
+      // GitOps intake (issue 17): two looks at one pull request (pushes close together) must
+      // not both take it in; the second insert fails, its job retries and finds the first.
+      await knex.raw(
+        `CREATE UNIQUE INDEX requests_one_open_per_pull ON requests (repo_id, pr_number)
+         WHERE source_type = 'pull_request' AND status IN ('pending', 'approved', 'running')`,
+      );
+    },
+    async down(knex) {
+      await knex.raw("DROP INDEX IF EXISTS requests_one_open_per_pull");
+    },
+  },
 ];
 
 /** A knex migration source over the in-code list above. */

@@ -91,6 +91,9 @@ export class RequestStore {
     const row = (await this.knex("requests")
       .whereRaw("lower(owner) = lower(?) and lower(repo) = lower(?)", [owner, repo])
       .andWhere({ pr_number: prNumber })
+      // A GitOps pull request can hold a request after an earlier one on it ended: the
+      // latest is the one its reviews, pushes and comments are about.
+      .orderBy("id", "desc")
       .first()) as Row | undefined;
     return row === undefined ? null : fromRow(row);
   }

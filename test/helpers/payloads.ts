@@ -189,3 +189,39 @@ export function membershipEvent(options: {
   payload.member = { ...(payload.member as Json), login: options.member };
   return payload;
 }
+
+/** A person's pull request (GitOps intake): GitHub's example, on a branch of its own. */
+export function gitopsPullRequest(options: {
+  action: "opened" | "reopened" | "ready_for_review" | "synchronize";
+  pullNumber?: number;
+  headSha: string;
+  author?: string;
+  authorType?: "User" | "Bot";
+  sender?: string;
+  draft?: boolean;
+  title?: string;
+  body?: string | null;
+  headRef?: string;
+  baseRef?: string;
+  headRepoId?: number;
+}): Json {
+  const payload = retargetPull(
+    example("pull_request", options.action),
+    options.pullNumber ?? 77,
+    options.headSha,
+  );
+  const pull = payload.pull_request as Json;
+  const author = options.author ?? "alice";
+  pull.node_id = `PR_node_${options.pullNumber ?? 77}`;
+  pull.user = { ...(pull.user as Json), login: author, type: options.authorType ?? "User" };
+  pull.draft = options.draft ?? false;
+  pull.state = "open";
+  pull.title = options.title ?? "Deactivate user 123";
+  pull.body = options.body === undefined ? "Reason: INC-42" : options.body;
+  const head = pull.head as Json;
+  head.ref = options.headRef ?? "alice/deactivate-123";
+  head.repo = { ...(head.repo as Json), id: options.headRepoId ?? REPO_ID };
+  pull.base = { ...(pull.base as Json), ref: options.baseRef ?? "main" };
+  payload.sender = { ...(payload.sender as Json), login: options.sender ?? author, type: "User" };
+  return payload;
+}
