@@ -11,6 +11,8 @@ export interface SendOptions {
   fetch?: typeof fetch;
   /** How long the whole exchange may take, answer included. */
   timeoutMs: number;
+  /** The clock a `retry-after` date is read against (tests); Date.now by default. */
+  now?: () => number;
 }
 
 /** A longer wait than this is cut to it: a notification an hour late is stale anyway. */
@@ -115,7 +117,7 @@ export async function sendNotification(
   const word = await errorWord(response, url);
   const wait =
     response.status === 429 || response.status === 503
-      ? parseRetryAfter(response.headers.get("retry-after"), Date.now())
+      ? parseRetryAfter(response.headers.get("retry-after"), (options.now ?? Date.now)())
       : undefined;
   const redirect = response.status >= 300 && response.status < 400;
   throw new NotifyFailed(
