@@ -4,12 +4,9 @@
  * environment). An incoming-webhook URL is a secret (whoever has it can post to the channel),
  * so no problem reported here quotes it.
  */
-import { resourceUrlVariable } from "../policy/config.js";
+import { notifyUrlVariable } from "../policy/config.js";
 
-/** prod-db → COUNTERSIGN_RESOURCE_PROD_DB_NOTIFY_URL, named like the connection URL's variable. */
-export function notifyUrlVariable(resource: string): string {
-  return resourceUrlVariable(resource).replace(/_URL$/, "_NOTIFY_URL");
-}
+export { notifyUrlVariable };
 
 export type NotifyUrl =
   /** No variable, or an empty one: the resource has no notifications. */

@@ -11,6 +11,9 @@ import type { MaskConfig } from "../render/mask-config.js";
 import { maskSchema, maxEstimatedRowsSchema, rowCount } from "./key-schemas.js";
 import { explainIssue } from "./config-problems.js";
 import { windowSchema, type ExecutionWindow } from "./window.js";
+import { oneRuleSetPerDatabase } from "./resource-variables.js";
+
+export { resourceUrlVariable, notifyUrlVariable } from "./resource-variables.js";
 
 export { explainIssue };
 
@@ -151,18 +154,6 @@ const resourceSchema = z.strictObject({
   /** When approved commands may run (issue 17); a repository can only add one to the floor's. */
   window: windowSchema.optional(),
 });
-
-/**
- * prod-db and prod_db (or PROD-DB) read the same COUNTERSIGN_RESOURCE_PROD_DB_URL: two rule
- * sets for one database would let the laxer one win. A refinement for a `resources` record.
- */
-export const oneRuleSetPerDatabase = [
-  (resources: Record<string, unknown>) => {
-    const variables = Object.keys(resources).map(resourceUrlVariable);
-    return new Set(variables).size === variables.length;
-  },
-  { message: "two resource names map to the same database (e.g. prod-db and prod_db)" },
-] as const;
 
 const configSchema = z.strictObject({
   resources: z
@@ -382,9 +373,4 @@ export function parseRepositoryRules(
   if (raw === null || raw === undefined) return { ok: true, resources: {} };
   const parsed = parseConfig(raw);
   return parsed.ok ? { ok: true, resources: parsed.config.resources } : parsed;
-}
-
-/** Environment variable holding a resource's connection URL: prod-db → COUNTERSIGN_RESOURCE_PROD_DB_URL. */
-export function resourceUrlVariable(resource: string): string {
-  return `COUNTERSIGN_RESOURCE_${resource.toUpperCase().replace(/-/g, "_")}_URL`;
 }

@@ -18,11 +18,11 @@ import {
   normaliseApprovals,
   normaliseGroup,
   normaliseGuardrails,
-  oneRuleSetPerDatabase,
   teamRefSchema,
   type ConfigProblem,
   type ResourcePolicy,
 } from "./config.js";
+import { oneRuleSetPerDatabase } from "./resource-variables.js";
 import { maskSchema } from "./key-schemas.js";
 import { windowSchema } from "./window.js";
 

@@ -235,6 +235,24 @@ describe("durations and environment names", () => {
     expect(resourceUrlVariable("prod-db")).toBe("COUNTERSIGN_RESOURCE_PROD_DB_URL");
     expect(resourceUrlVariable("replica_2")).toBe("COUNTERSIGN_RESOURCE_REPLICA_2_URL");
   });
+
+  test("no two resources of one file read the same variable, connection or notify URL", () => {
+    const rule = { approvals: "none" };
+    const clashes: [string, string][] = [
+      ["prod-db", "prod_db"],
+      ["x", "x-notify"],
+      ["x", "X_NOTIFY"],
+    ];
+    for (const [a, b] of clashes) {
+      const parsed = parseConfig({ resources: { [a]: rule, [b]: rule } });
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) continue;
+      expect(parsed.problems.map((problem) => problem.message).join("\n")).toMatch(
+        /two resource names map to the same environment variable/,
+      );
+    }
+    expect(parseConfig({ resources: { x: rule, "x-notifier": rule } }).ok).toBe(true);
+  });
 });
 
 describe("a group named twice in one rule", () => {

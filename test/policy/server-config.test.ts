@@ -175,6 +175,16 @@ describe("the server file", () => {
       "resources",
     ],
     [
+      {
+        // x-notify's connection URL is x's notify URL: one variable, two meanings.
+        resources: {
+          x: { repos: ["acme/*"], approvals: "none" },
+          "X-Notify": { repos: ["acme/*"], approvals: "none" },
+        },
+      },
+      "resources",
+    ],
+    [
       { resources: { db: { repos: ["acme/*"], approvals: "none", concurrency: 0 } } },
       "resources.db.concurrency",
     ],
