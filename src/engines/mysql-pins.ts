@@ -80,21 +80,34 @@ export function changedVariable(
 }
 
 /**
- * sql_mode flags under which the server reads quotes differently from the engine's splitter
- * (mysql-split.ts): with ANSI_QUOTES "…" is an identifier without backslash escapes, with
- * NO_BACKSLASH_ESCAPES a backslash ends nothing. The engine refuses to run under them rather
- * than change the mode, which would change what the command means.
+ * sql_mode flags under which the server reads the command differently from the way the
+ * guardrails, the splitter (mysql-split.ts) and the reviewers read it, which is the server's
+ * default reading. The engine refuses to run under them rather than change the mode, which
+ * would change what the command means to whoever wrote it for that mode. Composite modes
+ * (ANSI, ORACLE, MSSQL, DB2, POSTGRESQL, MAXDB, MYSQL323, MYSQL40) show in @@sql_mode with
+ * these flags spelled out, so they are caught by them.
  */
-const MISREAD_MODES = ["ANSI_QUOTES", "NO_BACKSLASH_ESCAPES"];
+const MISREAD_MODES: Readonly<Record<string, string>> = {
+  ANSI_QUOTES: '"…" is an identifier, not a string',
+  NO_BACKSLASH_ESCAPES: "a backslash in a string escapes nothing, which moves where strings end",
+  PIPES_AS_CONCAT: "|| concatenates instead of OR",
+  HIGH_NOT_PRECEDENCE: "NOT a BETWEEN b AND c is (NOT a) BETWEEN b AND c",
+  IGNORE_SPACE: "a space may follow a function name, and built-in function names are reserved",
+  ORACLE: "MariaDB reads Oracle syntax",
+  SIMULTANEOUS_ASSIGNMENT: "UPDATE … SET a = b, b = a assigns from the old row",
+  EMPTY_STRING_IS_NULL: "'' is NULL",
+};
 
 export function sqlModeRefusal(sqlMode: string | null): string | null {
   if (sqlMode === null) return "The session's sql_mode could not be read; the command was not run.";
   const modes = sqlMode.toUpperCase().split(",");
-  const misread = MISREAD_MODES.filter((mode) => modes.includes(mode));
+  const misread = Object.keys(MISREAD_MODES).filter((mode) => modes.includes(mode));
   if (misread.length === 0) return null;
+  const reasons = misread.map((mode) => `${mode}: ${MISREAD_MODES[mode] ?? ""}`).join("; ");
   return (
-    `The session's sql_mode includes ${misread.join(" and ")}, under which the server reads ` +
-    `quotes and backslashes differently from Countersign's statement splitter; the command was ` +
-    `not run. Remove ${misread.join(" and ")} from the resource user's default sql_mode.`
+    `The session's sql_mode includes ${misread.join(", ")}, under which the server reads the ` +
+    `command differently from Countersign's guardrails and its reviewers (${reasons}); the ` +
+    `command was not run. Remove ${misread.join(", ")} from the server's sql_mode for this ` +
+    `resource's user.`
   );
 }

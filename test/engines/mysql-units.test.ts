@@ -115,13 +115,26 @@ describe("pinned settings", () => {
     expect(changedVariable("mariadb", baseline, now)).toBe("max_statement_time");
   });
 
-  it("refuses to run under sql_modes that read quotes differently from the splitter", () => {
+  it("refuses to run under every sql_mode flag that changes how the command is read", () => {
     expect(sqlModeRefusal("STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION")).toBeNull();
+    expect(sqlModeRefusal("REAL_AS_FLOAT,ONLY_FULL_GROUP_BY,NO_KEY_OPTIONS")).toBeNull();
     expect(sqlModeRefusal("")).toBeNull();
     expect(sqlModeRefusal("PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ANSI")).toMatch(
-      /includes ANSI_QUOTES/,
+      /includes ANSI_QUOTES, PIPES_AS_CONCAT, IGNORE_SPACE,/,
     );
-    expect(sqlModeRefusal("no_backslash_escapes")).toMatch(/includes NO_BACKSLASH_ESCAPES/);
+    expect(sqlModeRefusal("no_backslash_escapes")).toMatch(/includes NO_BACKSLASH_ESCAPES,/);
+    for (const mode of [
+      "HIGH_NOT_PRECEDENCE",
+      "ORACLE",
+      "SIMULTANEOUS_ASSIGNMENT",
+      "EMPTY_STRING_IS_NULL",
+      "PIPES_AS_CONCAT",
+      "IGNORE_SPACE",
+    ]) {
+      const refusal = sqlModeRefusal(`STRICT_TRANS_TABLES,${mode}`);
+      expect(refusal).toContain(`includes ${mode},`);
+      expect(refusal).toContain("the command was not run");
+    }
     expect(sqlModeRefusal(null)).toMatch(/could not be read/);
   });
 });
