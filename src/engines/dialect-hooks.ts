@@ -26,6 +26,12 @@ export interface WriteCount {
   affectedRows: number;
   /** Open transactions at the end, where the dialect can tell (SQL Server's @@TRANCOUNT). */
   transactionDepth?: number;
+  /**
+   * The transaction open now is not the one the engine began: the command committed or rolled
+   * back and began another at the same depth, where the depth alone cannot tell (SQL Server:
+   * `EXEC('COMMIT; BEGIN TRAN')`, or a procedure that does it).
+   */
+  transactionReplaced?: boolean;
   /** Appended to a refusal's message: how the count was made, when that is not obvious. */
   note?: string;
 }

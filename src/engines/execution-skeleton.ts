@@ -167,6 +167,7 @@ class Execution<Unit> {
       ...(maxAffectedRows === undefined ? {} : { maxAffectedRows }),
       readOnlyByRowCount,
       ...(count.transactionDepth === undefined ? {} : { transactionDepth: count.transactionDepth }),
+      ...(count.transactionReplaced === true ? { transactionReplaced: true } : {}),
       ...(alwaysRollBack === true ? { alwaysRollBack } : {}),
     });
     if (decision.action === "commit") return this.commit();

@@ -16,6 +16,8 @@ export interface FinishInput {
   readOnlyByRowCount: boolean;
   /** Open transactions at the end; anything but 1 means the command ended ours itself. */
   transactionDepth?: number;
+  /** The open transaction is another than the engine's (see WriteCount.transactionReplaced). */
+  transactionReplaced?: boolean;
   /** A dry run: a command that passes every check is rolled back instead of committed. */
   alwaysRollBack?: boolean;
 }
@@ -30,6 +32,17 @@ export const TRANSACTION_ENDED_CODE = "COUNTERSIGN_TRANSACTION_ENDED";
 
 /** What to do at the end of a command whose statements all ran without error. */
 export function decideFinish(input: FinishInput): FinishDecision {
+  if (input.transactionReplaced === true) {
+    return {
+      action: "rollback",
+      succeeded: false,
+      code: TRANSACTION_ENDED_CODE,
+      message:
+        "The command ended Countersign's transaction and began another (COMMIT or ROLLBACK, then " +
+        "BEGIN TRAN, in dynamic SQL or a procedure): what ran before that may already be " +
+        "committed and could not be checked; what ran after it was rolled back.",
+    };
+  }
   if (input.transactionDepth !== undefined && input.transactionDepth !== 1) {
     return {
       action: "rollback",

@@ -30,6 +30,21 @@ import type { Redactor } from "./redact.js";
 import { messageOf, stringFieldOf } from "./thrown-message.js";
 import type { ExecuteOptions, ResultSet } from "./types.js";
 
+/** SQL Server 2016 and later; any user may read the id of its own transaction. */
+const TRANSACTION_ID_QUERY = "SELECT CURRENT_TRANSACTION_ID() AS transaction_id";
+
+interface TransactionRow {
+  transaction_id: unknown;
+}
+
+/** The id as text (a bigint arrives as a string), or undefined when there is none. */
+function transactionIdOf(rows: TransactionRow[] | undefined): string | undefined {
+  const id = rows?.[0]?.transaction_id;
+  return typeof id === "string" || typeof id === "number" || typeof id === "bigint"
+    ? String(id)
+    : undefined;
+}
+
 export function mssqlDialect(config: sql.config): Dialect<PlannedBatch> {
   return {
     // SQL Server has no read-only transaction: a read-only command is always rolled back.
@@ -57,6 +72,8 @@ class MssqlSession implements DialectSession<PlannedBatch> {
   private transaction: sql.Transaction | undefined;
   /** The request an abort cancels. */
   private currentRequest: sql.Request | undefined;
+  /** CURRENT_TRANSACTION_ID() of the transaction begin() opened: the one COMMIT may end. */
+  private transactionId: string | undefined;
 
   constructor(
     config: sql.config,
@@ -79,7 +96,13 @@ class MssqlSession implements DialectSession<PlannedBatch> {
     // Set before begin(): if begin() fails, the error path's rollback still runs (ENOTBEGUN).
     this.transaction = new sql.Transaction(this.pool);
     await this.transaction.begin();
-    await new sql.Request(this.transaction).batch(pinnedSessionBatch(this.options.lockTimeoutMs));
+    const pinned = await new sql.Request(this.transaction).batch<TransactionRow>(
+      `${pinnedSessionBatch(this.options.lockTimeoutMs)} ${TRANSACTION_ID_QUERY};`,
+    );
+    const id = transactionIdOf(pinned.recordset);
+    // Without the id, a command that commits and begins again could not be told apart.
+    if (id === undefined) throw new Error("SQL Server did not report the transaction's id");
+    this.transactionId = id;
   }
 
   async run(batch: PlannedBatch): Promise<void> {
@@ -92,10 +115,15 @@ class MssqlSession implements DialectSession<PlannedBatch> {
     // The request an abort cancels: a stop during the check must not wait for it to end.
     const request = new sql.Request(this.begun());
     this.currentRequest = request;
-    const depth = await request.query<{ depth: number }>("SELECT @@TRANCOUNT AS depth");
+    const now = await request.query<TransactionRow & { depth: number }>(
+      `SELECT @@TRANCOUNT AS depth, ${TRANSACTION_ID_QUERY.replace(/^SELECT /, "")}`,
+    );
+    const depth = now.recordset[0]?.depth ?? 0;
     return {
       affectedRows: this.assembler.affectedRows,
-      transactionDepth: depth.recordset[0]?.depth ?? 0,
+      transactionDepth: depth,
+      // At depth 0 there is no transaction to compare: the depth alone refuses the commit.
+      transactionReplaced: depth > 0 && transactionIdOf(now.recordset) !== this.transactionId,
     };
   }
 

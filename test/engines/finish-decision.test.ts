@@ -72,4 +72,16 @@ describe("decideFinish", () => {
     });
     expect(decideFinish({ ...base, transactionDepth: 1 })).toEqual({ action: "commit" });
   });
+
+  it("fails when the command ended the transaction and began another at the same depth", () => {
+    const replaced = { ...base, transactionDepth: 1, transactionReplaced: true };
+    expect(decideFinish(replaced)).toMatchObject({
+      action: "rollback",
+      succeeded: false,
+      code: "COUNTERSIGN_TRANSACTION_ENDED",
+    });
+    // Before any other check: a dry run or a read is refused the same way.
+    expect(decideFinish({ ...replaced, alwaysRollBack: true })).toMatchObject({ succeeded: false });
+    expect(decideFinish({ ...base, transactionReplaced: false })).toEqual({ action: "commit" });
+  });
 });

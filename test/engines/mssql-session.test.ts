@@ -12,6 +12,8 @@ import type { ExecuteOptions } from "../../src/engines/types.js";
 interface Script {
   log: string[];
   trancount: () => Promise<number>;
+  /** CURRENT_TRANSACTION_ID() as the pinning batch and the final check read it. */
+  transactionIds: { atBegin: unknown; atEnd: unknown };
   commit: () => Promise<void>;
   rollback: () => Promise<void>;
   batch: () => Promise<void>;
@@ -23,6 +25,7 @@ function freshScript(): Script {
   return {
     log: [],
     trancount: () => Promise.resolve(1),
+    transactionIds: { atBegin: "4711", atEnd: "4711" },
     commit: () => Promise.resolve(),
     rollback: () => Promise.resolve(),
     batch: () => Promise.resolve(),
@@ -64,19 +67,29 @@ class FakeRequest extends EventEmitter {
   arrayRowMode = false;
   private rejectPending: ((error: unknown) => void) | undefined;
 
-  async batch(): Promise<void> {
-    if (!this.stream) return void script.log.push("pin");
+  async batch(): Promise<{ recordset: { transaction_id: unknown }[] } | undefined> {
+    if (!this.stream) {
+      script.log.push("pin");
+      return { recordset: [{ transaction_id: script.transactionIds.atBegin }] };
+    }
     script.log.push("batch");
     await script.batch();
     this.emit("rowsaffected", 1);
     this.emit("done");
+    return undefined;
   }
 
-  query(): Promise<{ recordset: { depth: number }[] }> {
+  query(): Promise<{ recordset: { depth: number; transaction_id: unknown }[] }> {
     script.log.push("trancount");
     return new Promise((resolve, reject) => {
       this.rejectPending = reject;
-      script.trancount().then((depth) => resolve({ recordset: [{ depth }] }), reject);
+      script
+        .trancount()
+        .then(
+          (depth) =>
+            resolve({ recordset: [{ depth, transaction_id: script.transactionIds.atEnd }] }),
+          reject,
+        );
     });
   }
 
@@ -230,5 +243,36 @@ describe("MssqlEngine over a fake driver: ROLLBACK failures and thrown non-Error
     expect(outcome.rolledBack).toBe(true);
     expect(outcome.error?.message).toEqual(expect.any(String));
     expect(script.log).not.toContain("commit");
+  });
+});
+
+describe("MssqlEngine over a fake driver: a transaction ended and begun again", () => {
+  it("refuses to commit when the open transaction is not the one it began (EXEC('COMMIT; BEGIN TRAN'))", async () => {
+    script.transactionIds = { atBegin: "4711", atEnd: "4712" };
+    const outcome = await execute({ sql: "EXEC dbo.commits_and_begins_again" });
+    expect(outcome).toMatchObject({
+      status: "failed",
+      // What ran before the command's own COMMIT may be committed: nothing claims otherwise.
+      rolledBack: false,
+      error: { code: "COUNTERSIGN_TRANSACTION_ENDED" },
+    });
+    expect(outcome.error?.message).toMatch(/ended Countersign's transaction and began another/);
+    expect(script.log).not.toContain("commit");
+    expect(script.log).toContain("rollback");
+  });
+
+  it("refuses to run at all when SQL Server does not report the transaction's id", async () => {
+    script.transactionIds = { atBegin: null, atEnd: null };
+    const outcome = await execute();
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error?.message).toMatch(/did not report the transaction's id/);
+    expect(script.log).not.toContain("batch");
+    expect(script.log).not.toContain("commit");
+  });
+
+  it("a bigint id read as a number at one end and text at the other is the same transaction", async () => {
+    script.transactionIds = { atBegin: 4711, atEnd: "4711" };
+    expect(await execute()).toMatchObject({ status: "succeeded" });
+    expect(script.log).toContain("commit");
   });
 });
