@@ -28,6 +28,9 @@ export async function fileAtRef(
   try {
     const { data } = await github.rest.repos.getContent({ ...repo, path, ref });
     if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+    // GitHub follows a symlink to a file of the repository and answers with the target's path
+    // and content: a link would run another file's SQL, and the diff would show only the link.
+    if (data.path !== path) return null;
     // Files over 1 MB come back without content (encoding "none"); a command never is.
     if (data.encoding !== "base64") return null;
     return Buffer.from(data.content, "base64").toString("utf8");

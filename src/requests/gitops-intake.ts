@@ -143,7 +143,16 @@ async function knownRequest(
     return { outcome: "ignored", why: `request ${latest.id}: the push goes to it` };
   }
   const live = isOpen(latest.status) || latest.status === "running";
-  return live || latest.headSha === headSha
-    ? { outcome: "ignored", why: `request ${latest.id} (${latest.status})` }
-    : null;
+  if (live || latest.headSha === headSha) {
+    return { outcome: "ignored", why: `request ${latest.id} (${latest.status})` };
+  }
+  // GitHub keeps a pull request's reviews: a later request would inherit the approvals given
+  // to an earlier one (push the approved commit back and they count again). Only a denied
+  // request, which nobody was asked to approve, may be asked again on the same pull request.
+  if (latest.status !== "denied") {
+    return refuse(deps, source, "gitops", {
+      problem: `this pull request already held request ${latest.id} (${latest.status}), and its reviews stay with it; open a new pull request to ask again`,
+    });
+  }
+  return null;
 }

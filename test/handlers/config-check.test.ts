@@ -31,6 +31,7 @@ function serveFile(scope: nock.Scope, ref: string, text: string | null): void {
   else
     reply.reply(200, {
       type: "file",
+      path: ".github/countersign.yml",
       encoding: "base64",
       content: Buffer.from(text, "utf8").toString("base64"),
     });

@@ -312,6 +312,24 @@ describe("a pull request that is not a request", () => {
     expect(told).toContain("cannot be read as a file");
   });
 
+  test("a symlink GitHub followed to another file of the repository is not that file's SQL", async () => {
+    // The contents API follows a link to a file in the repository and answers with the
+    // target's path and content: the reviewers' diff would show only the link.
+    const told = await refusedWith([{ filename: FILE, status: "added" }], undefined, (scope) =>
+      scope
+        .get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(FILE)}`)
+        .query({ ref: HEAD })
+        .reply(200, {
+          type: "file",
+          encoding: "base64",
+          path: "db/maintenance/purge-inactive.sql",
+          content: Buffer.from("DELETE FROM users WHERE status = 'inactive';").toString("base64"),
+        }),
+    );
+    expect(told).toContain("cannot be read as a file");
+    expect(await suite.harness.store.findByPullRequest(OWNER, REPO, PR)).toBeNull();
+  });
+
   test("an author without write permission learns nothing of the configuration", async () => {
     const told = await refusedWith([{ filename: FILE, status: "added" }], undefined, (scope) =>
       mockPermission(mockContent(FILE, COMMAND, HEAD, scope), OWNER, REPO, "alice", "read"),
@@ -385,6 +403,37 @@ describe("guardrails, and asking again with a push", () => {
     });
     expect(asked?.id).not.toBe(denied?.id);
   });
+
+  test.each(["cancelled", "rejected", "expired"] as const)(
+    "after a %s request, a new commit is refused: the pull request's reviews would count for it",
+    async (ended) => {
+      await openedWithOneFile();
+      await suite.database.knex("jobs").whereNull("done_at").delete();
+      const first = await suite.harness.store.findByPullRequest(OWNER, REPO, PR);
+      await suite.harness.store.transition(first?.id as number, "pending", ended, {
+        actor: "dan",
+      });
+
+      // A new commit and a reopen: GitHub still lists the approvals given to HEAD, and a push
+      // of HEAD back would make them count for a second request.
+      const NEXT = "b".repeat(40);
+      // Read by the look alone: a reopen is no new configuration to check.
+      suite.recorder.watch(mockFiles([{ filename: FILE, status: "added" }], 1));
+      suite.recorder.watch(
+        nock(API).post(`/repos/${OWNER}/${REPO}/issues/${PR}/comments`).reply(201, { id: 1 }),
+      );
+      await suite.deliverAndDrain(
+        "pull_request",
+        gitopsPullRequest({ action: "reopened", headSha: NEXT }),
+      );
+      const [told] = comments();
+      expect(told).toContain(`this pull request already held request ${first?.id} (${ended})`);
+      expect(told).toContain("open a new pull request to ask again");
+      const latest = await suite.harness.store.findByPullRequest(OWNER, REPO, PR);
+      expect(latest?.id).toBe(first?.id);
+      expect(await suite.database.knex("requests").count({ n: "*" })).toEqual([{ n: 1 }]);
+    },
+  );
 });
 
 describe("a push to a GitOps request", () => {

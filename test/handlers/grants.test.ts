@@ -199,6 +199,7 @@ describe("commands during a grant", () => {
         .query({ ref: "head999" })
         .reply(200, {
           type: "file",
+          path: file,
           content: Buffer.from("UPDATE users SET admin = true WHERE id = 666;").toString("base64"),
           encoding: "base64",
         })

@@ -334,11 +334,13 @@ describe("intake from an issue comment", () => {
       .reply(200, { object: { sha: "evil999" } })
       .get((path) => path.includes("/contents/"))
       .query({ ref: "evil999" })
-      .reply(200, {
+      .reply(200, (uri) => ({
         type: "file",
+        // The path asked for: the file is there, with other content.
+        path: decodeURIComponent(uri.split("/contents/")[1]?.split("?")[0] ?? ""),
         encoding: "base64",
         content: Buffer.from("DROP TABLE users;").toString("base64"),
-      })
+      }))
       .post(`/repos/${OWNER}/${REPO}/issues/7/comments`, (body: { body: string }) => {
         comment = body.body;
         return true;

@@ -137,6 +137,7 @@ async function fakeGitHub(fileContent: string): Promise<FakeGitHub> {
     ) {
       return send(200, {
         type: "file",
+        path: FILE_PATH,
         encoding: "base64",
         content: Buffer.from(fileContent, "utf8").toString("base64"),
       });
