@@ -25,8 +25,10 @@ export function mysqlConnectionOptions(
     charset: "UTF8MB4_UNICODE_CI",
     // One statement per query, always: the splitter's cut is the server's.
     multipleStatements: false,
-    // LOCAL INFILE would let the server ask the worker for any of its files.
-    flags: ["-LOCAL_FILES", "-MULTI_STATEMENTS"],
+    // LOCAL INFILE would let the server ask the worker for any of its files. mysql2 asks for
+    // IGNORE_SPACE by default, which puts it in the session's sql_mode: `count (*)` would then
+    // call a function the guardrails read as a name, and the engine refuses that mode.
+    flags: ["-LOCAL_FILES", "-MULTI_STATEMENTS", "-IGNORE_SPACE"],
     // The text is sent exactly as written: no `?` placeholder is ever substituted.
     queryFormat: (sql: string) => sql,
     // Raw bytes for every column (exact numbers and dates, cheap for dropped rows).

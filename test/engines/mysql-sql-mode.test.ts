@@ -5,7 +5,9 @@
  * session only; the server's global setting is never touched.
  */
 import mysql from "mysql2/promise";
+import { mysqlConnectionOptions } from "../../src/engines/mysql-connection.js";
 import { sqlModeRefusal } from "../../src/engines/mysql-pins.js";
+import { parseMysqlUrl } from "../../src/engines/mysql-url.js";
 import { TEST_MYSQL_URL, describeWithMysql } from "../helpers/mysql-server.js";
 
 const describeWithServer = await describeWithMysql("the sql_mode tests against a real server");
@@ -55,5 +57,28 @@ describeWithServer("sql_mode as the server reports it", () => {
     expect(sqlModeRefusal(oracle)).toMatch(
       /includes ANSI_QUOTES, PIPES_AS_CONCAT, IGNORE_SPACE, ORACLE, SIMULTANEOUS_ASSIGNMENT,/,
     );
+  });
+
+  test("the engine's own connection does not ask for IGNORE_SPACE (mysql2's default does)", async () => {
+    const parsed = parseMysqlUrl(TEST_MYSQL_URL);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const engines = await mysql.createConnection(mysqlConnectionOptions(parsed.target));
+    try {
+      // rowsAsArray and raw bytes are the engine's choices: read the one cell as text.
+      const [rows] = await engines.query<mysql.RowDataPacket[]>("SELECT @@SESSION.sql_mode");
+      const mode = String(rows[0]?.[0]);
+      expect(mode).not.toContain("IGNORE_SPACE");
+      expect(sqlModeRefusal(mode)).toBeNull();
+    } finally {
+      await engines.end();
+    }
+    // A fresh connection on mysql2's defaults shows what the flag would do.
+    const plain = await mysql.createConnection(TEST_MYSQL_URL);
+    try {
+      const [defaults] = await plain.query<mysql.RowDataPacket[]>("SELECT @@SESSION.sql_mode AS m");
+      expect(String(defaults[0]?.m)).toContain("IGNORE_SPACE");
+    } finally {
+      await plain.end();
+    }
   });
 });
