@@ -22,6 +22,7 @@ import {
 } from "../policy/window.js";
 import { isOpen } from "../lifecycle/states.js";
 import type { GitHub } from "../github/client.js";
+import { listPushers } from "../github/reviews.js";
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
@@ -108,7 +109,13 @@ export async function approverProblem(
   if (same(login, request.requester)) {
     return `you asked for request ${request.id}: when it runs is for one of its approvers to choose`;
   }
-  if ((request.pushers ?? []).some((pusher) => same(pusher, login))) {
+  // `pushers` is null until the first evaluation, and a push webhook's job may still wait:
+  // the branch's commits are read as well, as the worker's re-check does.
+  const onBranch =
+    request.prNumber === null
+      ? []
+      : await listPushers(github, { owner: request.owner, repo: request.repo }, request.prNumber);
+  if ([...(request.pushers ?? []), ...onBranch].some((pusher) => same(pusher, login))) {
     return `you pushed to request ${request.id}'s branch, so you cannot approve it, nor schedule it`;
   }
   const rule = ruleOf(request);
@@ -198,6 +205,13 @@ export async function scheduleRequest(
   );
   if (set === null) {
     await reply("schedule-refused", { problem: `request ${request.id} no longer waits to run` });
+    return;
+  }
+  if (set.heldUntil !== undefined) {
+    const until = describeInstant(set.heldUntil, windows[0]?.timeZone ?? "UTC");
+    await reply("schedule-refused", {
+      problem: `request ${request.id} already waits until ${until}, chosen by someone else; a /schedule of yours can only move it later`,
+    });
     return;
   }
   await reply("schedule-set", {

@@ -310,7 +310,7 @@ export class RequestStore {
     at: Date,
     actor: string,
     detail: string,
-  ): Promise<{ changed: boolean; request: RequestRecord } | null> {
+  ): Promise<{ changed: boolean; request: RequestRecord; heldUntil?: Date } | null> {
     return this.knex.transaction(async (trx) => {
       const row = (await trx("requests")
         .where({ id, kind: "command" })
@@ -321,6 +321,13 @@ export class RequestStore {
       const current = fromRow(row);
       if (current.notBefore?.getTime() === at.getTime() && current.scheduledBy === actor) {
         return { changed: false, request: current };
+      }
+      // Another approver's schedule only delays (issue 17): never earlier than a not_before
+      // set by someone else's /schedule or by the worker's window; whoever chose a time may
+      // move their own. Checked under the row lock.
+      const ownTime = current.scheduledBy?.toLowerCase() === actor.toLowerCase();
+      if (current.notBefore !== null && !ownTime && at.getTime() < current.notBefore.getTime()) {
+        return { changed: false, request: current, heldUntil: current.notBefore };
       }
       const [updated] = (await trx("requests")
         .where({ id })

@@ -31,6 +31,18 @@ const IN_OFFICE_HOURS = resourcePolicy({
 
 beforeEach(() => {
   suite.harness.services.now = () => CLOCK;
+  // The request branch's commits, read to exclude whoever pushed (alice alone here). Not
+  // read when the comment is refused before that (a bot, the requester).
+  suite.recorder.watch(
+    nock(API)
+      .get(`/repos/${OWNER}/${REPO}/pulls/42/commits`)
+      .query(true)
+      .optionally()
+      .times(5)
+      .reply(200, [
+        { sha: "head111", author: { login: "alice" }, committer: { login: "web-flow" } },
+      ]),
+  );
 });
 
 /** A request on PR 42 as the review webhooks leave it: bob's approval cached, `status`. */
