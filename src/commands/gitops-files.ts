@@ -76,6 +76,33 @@ export function classifyGitopsFiles(changes: readonly PullFileChange[]): GitopsF
 }
 
 /**
+ * Why a request pull request's changes, read again after a push or before the command runs,
+ * are no longer just its request file, added (null when they are). "Added" matters as much
+ * as the path: a file that exists on the base (another request's record, merged since) shows
+ * as modified, and merging it would overwrite that record. Both kinds of request PR, the ones
+ * Countersign opens and GitOps ones, add their file.
+ */
+export function requestFileProblem(
+  changes: readonly PullFileChange[],
+  filePath: string | null,
+): string | null {
+  const others = changes
+    .flatMap((change) => [change.path, change.previousPath ?? change.path])
+    .filter((path, index, all) => path !== filePath && all.indexOf(path) === index);
+  if (others.length > 0) {
+    return `the pull request changes files other than the request file (${listed(others)}); what merges must be exactly the command that ran`;
+  }
+  const own = changes.find((change) => change.path === filePath);
+  if (filePath === null || own === undefined) {
+    return "the pull request no longer adds the request file";
+  }
+  if (own.status !== "added") {
+    return `the pull request no longer adds \`${filePath}\` but ${VERB_OF_STATUS[own.status] ?? own.status} a file of that name on the base branch; merging it would overwrite that file, so a request file is always new`;
+  }
+  return null;
+}
+
+/**
  * The justification of a GitOps request: a `Reason: …` line of the pull request's
  * description when there is one, else its title. Bounded like a `/run`'s reason.
  */

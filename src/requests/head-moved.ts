@@ -7,7 +7,8 @@
 import { isBotLogin } from "../policy/evaluate.js";
 import type { GitHub } from "../github/client.js";
 import { createApprovalCheck } from "../github/request-pr.js";
-import { fileAtRef, listPullFiles, pullRequestState } from "../github/execution.js";
+import { fileAtRef, listPullFileChanges, pullRequestState } from "../github/execution.js";
+import { requestFileProblem } from "../commands/gitops-files.js";
 import { isOpen, OPEN_STATUSES } from "../lifecycle/states.js";
 import type { CheckCommand, CommandCheck } from "./command-check.js";
 import type { RequestRecord } from "../lifecycle/records.js";
@@ -108,13 +109,9 @@ async function checkPushedFile(
     };
   }
   const repo = { owner: request.owner, repo: request.repo };
-  const files = await listPullFiles(github, repo, request.prNumber as number);
-  const strays = files.filter((file) => file !== request.filePath);
-  if (strays.length > 0 || !files.includes(request.filePath ?? "")) {
-    return {
-      rejected: `the pull request must change only ${request.filePath}; it changes ${files.join(", ")}`,
-    };
-  }
+  const files = await listPullFileChanges(github, repo, request.prNumber as number);
+  const problem = requestFileProblem(files, request.filePath);
+  if (problem !== null) return { rejected: problem };
   const content = await fileAtRef(github, repo, request.filePath ?? "", headSha);
   if (content === null) {
     return { rejected: `the request file ${request.filePath} is gone or unreadable` };

@@ -9,6 +9,7 @@ import { formatProgress } from "../policy/progress.js";
 import type { CommandCheck } from "../lifecycle/records.js";
 import type { RequestRecord } from "../store/requests.js";
 import { approverLabels } from "../render/commit-message.js";
+import { requestFileProblem, type PullFileChange } from "../commands/gitops-files.js";
 
 export interface Refusal {
   to: "pending" | "rejected" | "expired";
@@ -31,8 +32,8 @@ export interface PullRequestFacts {
   headSha: string;
   /** The branch the PR merges into, when known. */
   baseRef?: string;
-  /** Every path the PR changes. */
-  files: string[];
+  /** Every file the PR changes, with GitHub's status. */
+  files: readonly PullFileChange[];
 }
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -73,20 +74,8 @@ export function checkPullRequest(
       ),
     };
   }
-  const others = pull.files.filter((path) => path !== request.filePath);
-  if (others.length > 0) {
-    const listed = others.slice(0, 10).join(", ") + (others.length > 10 ? ", …" : "");
-    return {
-      to: "rejected",
-      reason: sentence(
-        `the pull request changes files other than the request file (${listed}); what merges must be exactly the command that ran`,
-      ),
-    };
-  }
-  if (request.filePath === null || !pull.files.includes(request.filePath)) {
-    return { to: "rejected", reason: "the pull request no longer adds the request file." };
-  }
-  return null;
+  const problem = requestFileProblem(pull.files, request.filePath);
+  return problem === null ? null : { to: "rejected", reason: sentence(problem) };
 }
 
 /** The command file as fetched at the approved commit, checked by the guardrails again. */

@@ -7,7 +7,7 @@
 import type { GitHub } from "../github/client.js";
 import {
   fileAtRef,
-  listPullFiles,
+  listPullFileChanges,
   pullRequestState,
   type PullRequestState,
 } from "../github/execution.js";
@@ -21,6 +21,7 @@ import { dismissReview } from "../github/reviews.js";
 import { findDrift } from "../engines/plan-types.js";
 import { describeDrift } from "../render/drift.js";
 import type { CommandCheck, RequestRecord } from "../lifecycle/records.js";
+import type { PullFileChange } from "../commands/gitops-files.js";
 import { CONFIG_PATH, type ResourcePolicy } from "../policy/config.js";
 import { breakGlassPolicy, effectivePolicy, stricterPolicy } from "../policy/effective-policy.js";
 import { DEFAULT_MAX_GROWTH, resourceFor } from "../policy/server-config.js";
@@ -49,12 +50,12 @@ export interface Passed {
 }
 
 /** What was read of the pull request, before any of it is judged. */
-type PullRead = PullRequestState & { files: string[] };
+type PullRead = PullRequestState & { files: readonly PullFileChange[] };
 
 interface PullNow {
   headSha: string;
   url: string;
-  files: string[];
+  files: readonly PullFileChange[];
   content: string;
   check: CommandCheck;
 }
@@ -81,7 +82,7 @@ interface Reads {
   policy: Promise<ResourcePolicy | Refusal>;
   permission: Promise<RepositoryPermission>;
   pull: Promise<PullRequestState>;
-  files: Promise<string[]>;
+  files: Promise<readonly PullFileChange[]>;
   content: Promise<string | null>;
   fresh: Promise<RequestEvaluation | null>;
 }
@@ -101,7 +102,9 @@ function startReads(deps: ExecuteDeps, github: GitHub, request: RequestRecord): 
     policy,
     permission: getRepositoryPermission(github, repo, request.requester),
     pull,
-    files: pull.then((now) => (now.state === "open" ? listPullFiles(github, repo, prNumber) : [])),
+    files: pull.then((now) =>
+      now.state === "open" ? listPullFileChanges(github, repo, prNumber) : [],
+    ),
     content: pull.then((now) => fileAtRef(github, repo, request.filePath as string, now.headSha)),
     fresh: policy.then((held) =>
       isRefusal(held)

@@ -194,7 +194,7 @@ describe("commands during a grant", () => {
         .reply(200, { number: 43, state: "open", head: { sha: "head999" }, base: { ref: "main" } })
         .get(`${pull43}/files`)
         .query(true)
-        .reply(200, [{ filename: file }])
+        .reply(200, [{ filename: file, status: "added" }])
         .get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(file)}`)
         .query({ ref: "head999" })
         .reply(200, {

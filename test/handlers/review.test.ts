@@ -328,7 +328,7 @@ describe("pushes to the request branch", () => {
         .query(true)
         .reply(
           200,
-          files.map((filename) => ({ filename })),
+          files.map((filename) => ({ filename, status: "added" })),
         )
         .get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(FILE_PATH)}`)
         .query({ ref: "head222" })
@@ -395,7 +395,10 @@ describe("pushes to the request branch", () => {
       nock(API)
         .get(`${PULL}/files`)
         .query(true)
-        .reply(200, [{ filename: FILE_PATH }, { filename: ".github/workflows/deploy.yml" }])
+        .reply(200, [
+          { filename: FILE_PATH, status: "added" },
+          { filename: ".github/workflows/deploy.yml", status: "modified" },
+        ])
         .patch(CHECK)
         .reply(200, {})
         .patch(PULL, { body: /Rejected/, state: "closed" } as never)
@@ -413,7 +416,40 @@ describe("pushes to the request branch", () => {
     expect(events.at(-1)).toMatchObject({
       toStatus: "rejected",
       actor: "mallory",
-      detail: `the pull request must change only ${FILE_PATH}; it changes ${FILE_PATH}, .github/workflows/deploy.yml`,
+      detail:
+        "the pull request changes files other than the request file (`.github/workflows/deploy.yml`); what merges must be exactly the command that ran",
+    });
+  });
+
+  // main gained a file at the request's path (say another request's, merged since) and the
+  // branch was brought up to date: the PR now modifies that file, and merging it would
+  // overwrite the other record, whatever the command says.
+  test("a push after which the request file is no longer added but modified rejects the request", async () => {
+    const request = await seedOpenRequest(harness.services);
+    mockLiveHead();
+    recorder.watch(
+      nock(API)
+        .get(`${PULL}/files`)
+        .query(true)
+        .reply(200, [{ filename: FILE_PATH, status: "modified" }])
+        .patch(CHECK)
+        .reply(200, {})
+        .patch(PULL, { body: /Rejected/, state: "closed" } as never)
+        .reply(200, {})
+        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
+        .reply(201, {})
+        .post(`/repos/${OWNER}/${REPO}/issues/42/labels`)
+        .reply(200, []),
+    );
+    await deliver(
+      "pull_request",
+      pullRequestEvent({ action: "synchronize", headSha: "head222", sender: "alice" }),
+    );
+    const events = await harness.store.events(request.id);
+    expect(events.at(-1)).toMatchObject({
+      toStatus: "rejected",
+      actor: "alice",
+      detail: expect.stringContaining(`no longer adds \`${FILE_PATH}\` but changes a file`),
     });
   });
 

@@ -232,6 +232,8 @@ export async function seedApproved(
 export interface ReadsOptions {
   fileContent: string;
   files?: string[];
+  /** GitHub's status of the request file in the PR ("added" unless given). */
+  fileStatus?: string;
   headSha?: string;
   state?: string;
   /** Reviews (read fresh on every re-check, even when none are needed) and team members. */
@@ -300,9 +302,14 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
     .query(true)
     .reply(
       200,
-      (options.files ?? [FILE_PATH]).map((filename) => ({ filename, status: "added" })),
+      (options.files ?? [FILE_PATH]).map((filename) => ({
+        filename,
+        status: filename === FILE_PATH ? (options.fileStatus ?? "added") : "added",
+      })),
     );
-  const touchesOthers = (options.files ?? [FILE_PATH]).some((file) => file !== FILE_PATH);
+  const touchesOthers =
+    (options.files ?? [FILE_PATH]).some((file) => file !== FILE_PATH) ||
+    (options.fileStatus ?? "added") !== "added";
   if (head !== HEAD || touchesOthers) return scope;
   scope
     // Octokit encodes the whole path parameter, slashes included.

@@ -120,4 +120,22 @@ describeWithTarget("a GitOps request at execution (real PostgreSQL)", () => {
     expect(stored?.statusDetail).toContain(".github/workflows/deploy.yml");
     expect(await scratch.query(`SELECT status FROM ${table}`)).toEqual([{ status: "active" }]);
   });
+
+  // The branch was brought up to date with a main that holds a file at this path: the PR
+  // modifies it now, and the audit merge would overwrite that file.
+  test("a request file that is no longer added but modified is refused before anything runs", async () => {
+    const world = workerWorld(database, { COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL });
+    const request = await seedGitops(world);
+    recorder.watch(
+      mockRecheck({ fileContent: `${command()}\n`, fileStatus: "modified", reviewsRead: false }),
+    );
+    recorder.watch(mockRefusalWrites());
+
+    await world.executor().runOnce();
+
+    const stored = await world.store.get(request.id);
+    expect(stored?.status).toBe("rejected");
+    expect(stored?.statusDetail).toContain("no longer adds");
+    expect(await scratch.query(`SELECT status FROM ${table}`)).toEqual([{ status: "active" }]);
+  });
 });

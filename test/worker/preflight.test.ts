@@ -15,7 +15,8 @@ const request = {
   filePath: "requests/prod-db/2026/11/1.sql",
   baseBranch: "main",
 };
-const open = { state: "open", headSha: "abc1234def", baseRef: "main", files: [request.filePath] };
+const added = { path: request.filePath, status: "added" };
+const open = { state: "open", headSha: "abc1234def", baseRef: "main", files: [added] };
 
 function check(overrides: Partial<CommandCheck> = {}): CommandCheck {
   return {
@@ -42,12 +43,34 @@ describe("re-check decisions", () => {
         "the request branch moved to fff9999 after abc1234 was approved; only approvals of the current commit count.",
     });
     expect(
-      checkPullRequest(request, { ...open, files: [request.filePath, "src/app.ts"] }),
-    ).toMatchObject({ to: "rejected", reason: expect.stringContaining("(src/app.ts)") });
+      checkPullRequest(request, {
+        ...open,
+        files: [added, { path: "src/app.ts", status: "modified" }],
+      }),
+    ).toMatchObject({ to: "rejected", reason: expect.stringContaining("(`src/app.ts`)") });
     expect(checkPullRequest(request, { ...open, files: [] })).toMatchObject({ to: "rejected" });
+    // A rename away from the request file: the old path is the request file, the new one a stray.
+    expect(
+      checkPullRequest(request, {
+        ...open,
+        files: [{ path: "x.sql", status: "renamed", previousPath: request.filePath }],
+      }),
+    ).toMatchObject({ to: "rejected", reason: expect.stringContaining("`x.sql`") });
     expect(checkPullRequest(request, { ...open, baseRef: "release" })).toEqual({
       to: "rejected",
       reason: "the pull request's base was changed to release; it must merge into main.",
+    });
+  });
+
+  // The base gained a file at the request's path (another request's record, merged since, and
+  // the branch brought up to date): the request PR now modifies it, and its audit merge would
+  // overwrite that record. Only an added file passes.
+  test.each(["modified", "changed", "removed"])("a request file the PR %s is refused", (status) => {
+    expect(
+      checkPullRequest(request, { ...open, files: [{ path: request.filePath, status }] }),
+    ).toMatchObject({
+      to: "rejected",
+      reason: expect.stringContaining(`no longer adds \`${request.filePath}\``),
     });
   });
 
