@@ -58,6 +58,29 @@ export async function listPushers(
   return [...logins];
 }
 
+/**
+ * Everyone who pushed to `branch` as the repository's activity records it: the account that
+ * made each push, force-push or the branch's creation, which a commit's author (whatever the
+ * committer set) does not tell. For a GitOps request PR, whose branch had a history before
+ * Countersign saw it; pushes after that come by webhook.
+ */
+export async function listBranchPushers(
+  github: GitHub,
+  repo: RepoRef,
+  branch: string,
+): Promise<string[]> {
+  const activities = await github.paginate(github.rest.repos.listActivities, {
+    ...repo,
+    ref: `refs/heads/${branch}`,
+    per_page: 100,
+  });
+  const logins = new Set<string>();
+  for (const activity of activities) {
+    if (activity.actor?.login) logins.add(activity.actor.login);
+  }
+  return [...logins];
+}
+
 /** Active members of `org/slug`, child teams included (GitHub's own listing). */
 export async function listTeamMembers(
   github: GitHub,

@@ -277,6 +277,8 @@ export interface NewRequest {
   prNumber?: number | null;
   prNodeId?: string | null;
   prUrl?: string | null;
+  /** Who pushed to a GitOps request's branch before it was taken in. */
+  pushers?: string[] | null;
 }
 
 export interface RequestRecord extends Omit<NewRequest, "grantId" | "grantDurationMs"> {

@@ -17,6 +17,7 @@ import {
 } from "../commands/gitops-files.js";
 import type { GitHub } from "../github/client.js";
 import { fileAtRef, listPullFileChanges } from "../github/execution.js";
+import { listBranchPushers, listPushers } from "../github/reviews.js";
 import { isOpen } from "../lifecycle/states.js";
 import { commandFromFile } from "../render/request-pr-text.js";
 import type { JobPayload } from "../store/job-kinds.js";
@@ -96,6 +97,16 @@ async function decide(
   const command = commandFromFile(content);
   const problem = gitopsCommandProblem(command);
   if (problem !== null) return refuse(deps, source, "gitops", { problem });
+  // The branch existed before Countersign saw it, and pushes made then (while it was a draft,
+  // before the pull request was opened) came by no webhook of a request: whoever made them
+  // must not approve, and commit authors alone can be forged. Read GitHub's own record.
+  const [activityPushers, commitPushers] = await Promise.all([
+    listBranchPushers(github, repo, pull.headRef),
+    listPushers(github, repo, source.number),
+  ]);
+  const pushers = [
+    ...new Set([...activityPushers, ...commitPushers, ...(pull.pusher ? [pull.pusher.login] : [])]),
+  ];
   return intakeRun(
     deps,
     intakeReads(github, source),
@@ -114,6 +125,7 @@ async function decide(
       headSha,
       baseRef: pull.baseRef,
       filePath: files.path,
+      pushers,
     },
   );
 }

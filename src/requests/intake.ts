@@ -57,6 +57,8 @@ export interface AdoptedPull {
   headSha: string;
   baseRef: string;
   filePath: string;
+  /** Everyone who pushed to the branch or wrote its commits before it was taken in. */
+  pushers: string[];
 }
 
 /** The request's pull-request fields, inserted with the row. */
@@ -70,6 +72,7 @@ function adoptedFields(pull: AdoptedPull | undefined) {
     prNumber: pull.number,
     prNodeId: pull.nodeId,
     prUrl: pull.url,
+    pushers: pull.pushers,
   };
 }
 

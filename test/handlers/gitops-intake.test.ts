@@ -60,9 +60,51 @@ function mockContent(path: string, content: string, sha = HEAD, scope = nock(API
     });
 }
 
-/** The reads of intake proper: the author's permission, the repository file. */
+/**
+ * Who pushed to the branch before the look: GitHub's activity for the ref (the real pushers)
+ * and the pull request's commits (GitHub's listActivities and listCommits shapes).
+ */
+function mockBranchHistory(
+  { pushers = ["alice"], authors = ["alice"] } = {},
+  scope = nock(API),
+): nock.Scope {
+  return scope
+    .get(`/repos/${OWNER}/${REPO}/activity`)
+    .query({ ref: "refs/heads/alice/deactivate-123", per_page: "100" })
+    .reply(
+      200,
+      pushers.map((login, index) => ({
+        id: index + 1,
+        node_id: `RA_${index + 1}`,
+        before: "0".repeat(40),
+        after: HEAD,
+        ref: "refs/heads/alice/deactivate-123",
+        timestamp: "2026-12-04T10:00:00Z",
+        activity_type: index === 0 ? "branch_creation" : "push",
+        actor: { login, id: 100 + index, type: "User" },
+      })),
+    )
+    .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/commits`)
+    .query(true)
+    .reply(
+      200,
+      authors.map((login) => ({
+        sha: HEAD,
+        author: { login },
+        committer: { login: "web-flow" },
+      })),
+    );
+}
+
+/** The reads of intake proper: the branch's pushers, the author's permission, the file. */
 function mockIntakeReads(permission = "write", scope = nock(API)): nock.Scope {
-  return mockPermission(mockConfig(scope, OWNER, REPO, CONFIG), OWNER, REPO, "alice", permission);
+  return mockPermission(
+    mockConfig(mockBranchHistory({}, scope), OWNER, REPO, CONFIG),
+    OWNER,
+    REPO,
+    "alice",
+    permission,
+  );
 }
 
 function comments(): string[] {
@@ -102,9 +144,6 @@ function mockOpened(scope = nock(API)): nock.Scope {
     .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/reviews`)
     .query(true)
     .reply(200, [])
-    .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/commits`)
-    .query(true)
-    .reply(200, [{ sha: HEAD, author: { login: "alice" }, committer: { login: "web-flow" } }])
     .get(`/orgs/${OWNER}/teams/dba/members`)
     .query(true)
     .reply(200, [{ login: "bob" }])
@@ -173,6 +212,27 @@ describe("a pull request that adds one request file", () => {
       pushers: ["alice", "web-flow"],
     });
     expect(await suite.harness.jobs.failedJobs()).toEqual([]);
+  });
+
+  // bob pushed to the branch before the pull request was opened (or while it was a draft),
+  // with commits that name alice as their author: no webhook of a request reported it.
+  test("who pushed before the look is recorded from GitHub's activity, not commit authors", async () => {
+    suite.recorder.watch(mockFiles([{ filename: FILE, status: "added" }]));
+    suite.recorder.watch(mockContent(FILE, COMMAND));
+    suite.recorder.watch(
+      mockPermission(
+        mockConfig(mockBranchHistory({ pushers: ["alice", "bob"] }), OWNER, REPO, CONFIG),
+        OWNER,
+        REPO,
+        "alice",
+        "write",
+      ),
+    );
+    await suite.deliver("pull_request", gitopsPullRequest({ action: "opened", headSha: HEAD }));
+    await runLooks();
+    const request = await suite.harness.store.findByPullRequest(OWNER, REPO, PR);
+    expect(request?.requester).toBe("alice");
+    expect(request?.pushers).toEqual(["alice", "bob", "web-flow"]);
   });
 
   test("a redelivery, or a reopen at the same commit, makes no second request", async () => {
@@ -332,7 +392,13 @@ describe("a pull request that is not a request", () => {
 
   test("an author without write permission learns nothing of the configuration", async () => {
     const told = await refusedWith([{ filename: FILE, status: "added" }], undefined, (scope) =>
-      mockPermission(mockContent(FILE, COMMAND, HEAD, scope), OWNER, REPO, "alice", "read"),
+      mockPermission(
+        mockBranchHistory({}, mockContent(FILE, COMMAND, HEAD, scope)),
+        OWNER,
+        REPO,
+        "alice",
+        "read",
+      ),
     );
     expect(told).toContain("only people with write access");
   });
