@@ -215,19 +215,39 @@ async function afterAmbiguousFailure(
 
 export type MergeResult =
   | { merged: true; sha: string }
-  /** GitHub refused: 405 (not mergeable, branch protection), 409 (head moved), 422 … */
-  | { merged: false; status: number; message: string };
+  /**
+   * Not merged. `status` is GitHub's refusal: 405 (not mergeable, branch protection), 409
+   * (head moved), 422 …; null when Countersign did not ask (the base is no longer the audit
+   * branch).
+   */
+  | { merged: false; status: number | null; message: string };
 
 /**
  * Squash-merges the request PR into its base (the audit branch) with our commit message,
  * only if its head is still `sha`: the audit commit then holds exactly what was approved.
+ * With `base`, only if the pull request still merges into it: anyone with write access can
+ * edit the base while the command runs, and the audit commit would then land elsewhere.
  */
 export async function mergeRequest(
   github: GitHub,
   repo: RepoRef,
   pullNumber: number,
-  commit: { sha: string; title: string; message: string },
+  commit: { sha: string; title: string; message: string; base: string | null },
 ): Promise<MergeResult> {
+  if (commit.base !== null) {
+    const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
+    // A retry finds its own earlier merge here, whatever the base says now.
+    if (data.merged && data.merge_commit_sha !== null) {
+      return { merged: true, sha: data.merge_commit_sha };
+    }
+    if (data.base.ref !== commit.base) {
+      return {
+        merged: false,
+        status: null,
+        message: `its base was changed to ${data.base.ref}, and the audit record belongs on ${commit.base}; change the base back before merging it`,
+      };
+    }
+  }
   try {
     return await writeOnce<MergeResult>({
       // A merge GitHub made before its answer failed is not refused ("not mergeable") now.

@@ -76,9 +76,10 @@ async function publishGrantEnd(
   const merge = await mergeRequest(github, repo, prNumber, {
     sha: grant.headSha as string,
     ...commit,
+    base: grant.baseBranch,
   });
   if (!merge.merged) {
-    await store.note(grant.id, APP_ACTOR, `merge refused (${merge.status}): ${merge.message}`);
+    await store.note(grant.id, APP_ACTOR, `merge refused (${merge.status ?? "not asked"}): ${merge.message}`);
   }
   await postComment(
     github,

@@ -181,6 +181,7 @@ async function mergeAuditCommit(
       sha: input.headSha,
       title: commit.title,
       message: commit.message,
+      base: request.baseBranch,
     });
     if (merged.merged) {
       deps.log.info({ requestId: request.id, mergeSha: merged.sha }, "audit commit merged");
@@ -193,7 +194,7 @@ async function mergeAuditCommit(
     await deps.store.note(
       request.id,
       APP_ACTOR,
-      `audit merge refused (HTTP ${merged.status}): ${merged.message}`,
+      `audit merge refused (${merged.status === null ? "not asked" : `HTTP ${merged.status}`}): ${merged.message}`,
     );
     await postComment(
       github,

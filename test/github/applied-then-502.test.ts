@@ -216,8 +216,18 @@ describe("comments and the outcome: each exists once", () => {
           merged = true;
           return [504, { message: "Gateway Timeout" }];
         })
+        // Read before the merge (its base) and after the 504 (was it merged?).
         .get(`/repos/${OWNER}/${REPO}/pulls/42`)
-        .reply(() => [200, { number: 42, merged, merge_commit_sha: "merge777" }]),
+        .times(2)
+        .reply(() => [
+          200,
+          {
+            number: 42,
+            merged,
+            merge_commit_sha: merged ? "merge777" : null,
+            base: { ref: "main" },
+          },
+        ]),
     );
 
     const published = await publishOutcome(
@@ -243,6 +253,7 @@ describe("comments and the outcome: each exists once", () => {
       "POST /graphql",
       `PATCH /repos/${OWNER}/${REPO}/check-runs/9001`,
       `PATCH /repos/${OWNER}/${REPO}/pulls/42`,
+      `GET /repos/${OWNER}/${REPO}/pulls/42`,
       `PUT /repos/${OWNER}/${REPO}/pulls/42/merge`,
       `GET /repos/${OWNER}/${REPO}/pulls/42`,
     ]);
@@ -267,6 +278,8 @@ describe("comments and the outcome: each exists once", () => {
       .reply(200, {})
       .patch(`/repos/${OWNER}/${REPO}/pulls/42`)
       .reply(200, {})
+      .get(`/repos/${OWNER}/${REPO}/pulls/42`)
+      .reply(200, { number: 42, merged: false, merge_commit_sha: null, base: { ref: "main" } })
       .put(`/repos/${OWNER}/${REPO}/pulls/42/merge`)
       .reply(200, { merged: true, sha: "merge777" });
 

@@ -264,6 +264,8 @@ describe("the end of a grant", () => {
         .reply(200, {})
         .patch(PULL)
         .reply(200, {})
+        .get(PULL)
+        .reply(200, { number: 42, state: "open", merged: false, base: { ref: "main" } })
         .put(
           `${PULL}/merge`,
           (body: Record<string, unknown>) => (

@@ -73,6 +73,8 @@ export async function seedOpenRequest(
   return services.store.patch(request.id, {
     branch: `countersign/${request.id}`,
     filePath: options.grantDurationMs ? GRANT_FILE_PATH : FILE_PATH,
+    // Every request PR records the branch it merges into (the audit branch).
+    baseBranch: "main",
     prNumber: options.prNumber ?? 42,
     prNodeId: `PR_node_${options.prNumber ?? 42}`,
     headSha: "head111",

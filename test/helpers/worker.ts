@@ -216,6 +216,8 @@ export async function seedApproved(
     branch: `countersign/${request.id}`,
     filePath: FILE_PATH,
     prNumber: PR,
+    // Every request PR records the branch it merges into (the audit branch).
+    baseBranch: "main",
     prNodeId: "PR_node_42",
     headSha: HEAD,
     checkRunId: CHECK_RUN,
@@ -361,12 +363,26 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
   return scope;
 }
 
-/** The writes that publish an outcome: comments (GraphQL), check run, PR body, merge. */
+/**
+ * The writes that publish an outcome: comments (GraphQL), check run, PR body, and the merge
+ * after a read of the pull request's base (`baseNow`, "main" unless given: a changed base
+ * is not merged into, and the merge is not asked).
+ */
 export function mockPublish(
-  options: { merge?: { status: number; body: object } } = {},
+  options: { merge?: { status: number; body: object }; baseNow?: string } = {},
   scope: nock.Scope = nock(API),
 ): nock.Scope {
-  return scope
+  const baseNow = options.baseNow ?? "main";
+  scope
+    .get(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
+    .reply(200, {
+      number: PR,
+      state: "open",
+      merged: false,
+      merge_commit_sha: null,
+      head: { sha: HEAD },
+      base: { ref: baseNow },
+    })
     .post("/graphql")
     .reply(200, {
       data: { result: { commentEdge: { node: { url: `${PR_URL}#issuecomment-777` } } }, link: {} },
@@ -374,16 +390,16 @@ export function mockPublish(
     .patch(`/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN}`)
     .reply(200, { id: CHECK_RUN })
     .patch(`/repos/${OWNER}/${REPO}/pulls/${PR}`)
-    .reply(200, { number: PR })
-    .put(`/repos/${OWNER}/${REPO}/pulls/${PR}/merge`)
-    .reply(
-      options.merge?.status ?? 200,
-      options.merge?.body ?? {
-        sha: "merge999",
-        merged: true,
-        message: "Pull Request successfully merged",
-      },
-    );
+    .reply(200, { number: PR });
+  if (baseNow !== "main") return scope;
+  return scope.put(`/repos/${OWNER}/${REPO}/pulls/${PR}/merge`).reply(
+    options.merge?.status ?? 200,
+    options.merge?.body ?? {
+      sha: "merge999",
+      merged: true,
+      message: "Pull Request successfully merged",
+    },
+  );
 }
 
 /** A schema of its own on the target PostgreSQL, dropped afterwards. */

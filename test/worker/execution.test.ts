@@ -118,6 +118,8 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
       "POST /graphql",
       "PATCH /repos/acme/ops/check-runs/9001",
       "PATCH /repos/acme/ops/pulls/42",
+      // The base, read right before the merge: it could have been edited during the run.
+      "GET /repos/acme/ops/pulls/42",
       "PUT /repos/acme/ops/pulls/42/merge",
     ]);
     expect(recorder.writes()).toHaveLength(4);
