@@ -79,7 +79,11 @@ async function publishGrantEnd(
     base: grant.baseBranch,
   });
   if (!merge.merged) {
-    await store.note(grant.id, APP_ACTOR, `merge refused (${merge.status ?? "not asked"}): ${merge.message}`);
+    await store.note(
+      grant.id,
+      APP_ACTOR,
+      `merge refused (${merge.status ?? "not asked"}): ${merge.message}`,
+    );
   }
   await postComment(
     github,

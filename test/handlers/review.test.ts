@@ -388,68 +388,39 @@ describe("pushes to the request branch", () => {
     expect(String(pull.body)).toContain("UPDATE users SET status = 'gone' WHERE id = 124;");
   });
 
-  test("a push that touches another file rejects the request", async () => {
+  // Another file beside the request file; or the request file no longer added but modified:
+  // main gained a file at its path (say another request's, merged since) and the branch was
+  // brought up to date, so merging would overwrite that record, whatever the command says.
+  test.each([
+    {
+      what: "touches another file",
+      files: [
+        { filename: FILE_PATH, status: "added" },
+        { filename: ".github/workflows/deploy.yml", status: "modified" },
+      ],
+      detail:
+        "the pull request changes files other than the request file (`.github/workflows/deploy.yml`); what merges must be exactly the command that ran",
+    },
+    {
+      what: "leaves the request file modified, no longer added",
+      files: [{ filename: FILE_PATH, status: "modified" }],
+      detail: `the pull request no longer adds \`${FILE_PATH}\` but changes a file of that name on the base branch; merging it would overwrite that file, so a request file is always new`,
+    },
+  ])("a push that $what rejects the request", async ({ files, detail }) => {
     const request = await seedOpenRequest(harness.services);
     mockLiveHead();
-    recorder.watch(
-      nock(API)
-        .get(`${PULL}/files`)
-        .query(true)
-        .reply(200, [
-          { filename: FILE_PATH, status: "added" },
-          { filename: ".github/workflows/deploy.yml", status: "modified" },
-        ])
-        .patch(CHECK)
-        .reply(200, {})
-        .patch(PULL, { body: /Rejected/, state: "closed" } as never)
-        .reply(200, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/labels`)
-        .reply(200, []),
-    );
+    recorder.watch(nock(API).get(`${PULL}/files`).query(true).reply(200, files));
+    mockCloseWrites();
     await deliver(
       "pull_request",
       pullRequestEvent({ action: "synchronize", headSha: "head222", sender: "mallory" }),
     );
     const events = await harness.store.events(request.id);
-    expect(events.at(-1)).toMatchObject({
-      toStatus: "rejected",
-      actor: "mallory",
-      detail:
-        "the pull request changes files other than the request file (`.github/workflows/deploy.yml`); what merges must be exactly the command that ran",
-    });
-  });
-
-  // main gained a file at the request's path (say another request's, merged since) and the
-  // branch was brought up to date: the PR now modifies that file, and merging it would
-  // overwrite the other record, whatever the command says.
-  test("a push after which the request file is no longer added but modified rejects the request", async () => {
-    const request = await seedOpenRequest(harness.services);
-    mockLiveHead();
-    recorder.watch(
-      nock(API)
-        .get(`${PULL}/files`)
-        .query(true)
-        .reply(200, [{ filename: FILE_PATH, status: "modified" }])
-        .patch(CHECK)
-        .reply(200, {})
-        .patch(PULL, { body: /Rejected/, state: "closed" } as never)
-        .reply(200, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/comments`)
-        .reply(201, {})
-        .post(`/repos/${OWNER}/${REPO}/issues/42/labels`)
-        .reply(200, []),
-    );
-    await deliver(
-      "pull_request",
-      pullRequestEvent({ action: "synchronize", headSha: "head222", sender: "alice" }),
-    );
-    const events = await harness.store.events(request.id);
-    expect(events.at(-1)).toMatchObject({
-      toStatus: "rejected",
-      actor: "alice",
-      detail: expect.stringContaining(`no longer adds \`${FILE_PATH}\` but changes a file`),
+    expect(events.at(-1)).toMatchObject({ toStatus: "rejected", actor: "mallory", detail });
+    const closed = recorder.calls.find((call) => call.method === "PATCH" && call.path === PULL);
+    expect(closed?.body).toMatchObject({
+      state: "closed",
+      body: expect.stringContaining("Rejected"),
     });
   });
 

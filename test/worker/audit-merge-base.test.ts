@@ -6,8 +6,8 @@
  * is the real PostgreSQL (a scratch schema); GitHub is nock; the store is the embedded PGlite.
  */
 import nock from "nock";
-import { openDatabase, type Database } from "../../src/store/database.js";
 import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
+import { workerFrame } from "../helpers/worker-suite.js";
 import { recordCalls } from "../helpers/recorder.js";
 import {
   API,
@@ -18,36 +18,27 @@ import {
   mockRecheck,
   requestFile,
   resourcePolicy,
-  scratchSchema,
   seedApproved,
   workerWorld,
-  type Scratch,
 } from "../helpers/worker.js";
 
 const describeWithTarget = describeWithServer("the audit merge base tests");
 
 describeWithTarget("the audit merge and the pull request's base (real PostgreSQL)", () => {
-  let database: Database;
-  let scratch: Scratch;
+  const frame = workerFrame();
 
-  beforeAll(() => nock.disableNetConnect());
-  afterAll(() => nock.enableNetConnect());
   beforeEach(async () => {
-    nock.cleanAll();
-    database = await openDatabase({ embeddedPath: "memory://" });
-    scratch = await scratchSchema(TEST_SERVER_URL as string);
-    await scratch.query(`CREATE TABLE ${scratch.schema}.jobs (id int PRIMARY KEY, runs int)`);
-    await scratch.query(`INSERT INTO ${scratch.schema}.jobs VALUES (1, 0)`);
-  });
-  afterEach(async () => {
-    await scratch.drop();
-    await database.close();
-    expect(nock.pendingMocks()).toEqual([]);
+    await frame.scratch.query(
+      `CREATE TABLE ${frame.scratch.schema}.jobs (id int PRIMARY KEY, runs int)`,
+    );
+    await frame.scratch.query(`INSERT INTO ${frame.scratch.schema}.jobs VALUES (1, 0)`);
   });
 
   test("a base edited during the run is not merged into; the PR says why", async () => {
-    const command = `UPDATE ${scratch.schema}.jobs SET runs = runs + 1 WHERE id = 1;`;
-    const world = workerWorld(database, { COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL });
+    const command = `UPDATE ${frame.scratch.schema}.jobs SET runs = runs + 1 WHERE id = 1;`;
+    const world = workerWorld(frame.database, {
+      COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL,
+    });
     const policy = resourcePolicy({ approvals: "none", guardrails: { deny: ["drop"] } });
     const request = await seedApproved(world, { policy, command });
     const recorder = recordCalls();
@@ -63,7 +54,9 @@ describeWithTarget("the audit merge and the pull request's base (real PostgreSQL
     await world.executor().runOnce();
 
     // It ran (the command is not undone by a missing audit commit), and said so.
-    expect(await scratch.query(`SELECT runs FROM ${scratch.schema}.jobs`)).toEqual([{ runs: 1 }]);
+    expect(await frame.scratch.query(`SELECT runs FROM ${frame.scratch.schema}.jobs`)).toEqual([
+      { runs: 1 },
+    ]);
     const stored = await world.store.get(request.id);
     expect(stored?.status).toBe("succeeded");
     expect(recorder.writes().some((call) => call.endsWith("/merge"))).toBe(false);

@@ -5,20 +5,17 @@
  * audit trailer is taken over what the database returned, unmasked. GitHub is nock; the store
  * is the embedded PGlite.
  */
-import nock from "nock";
-import { openDatabase, type Database } from "../../src/store/database.js";
 import { outputDigest } from "../../src/render/output-digest.js";
 import { TEST_SERVER_URL, describeWithServer } from "../helpers/real-server.js";
+import { workerFrame } from "../helpers/worker-suite.js";
 import { recordCalls } from "../helpers/recorder.js";
 import {
   mockPublish,
   mockRecheck,
   requestFile,
   resourcePolicy,
-  scratchSchema,
   seedApproved,
   workerWorld,
-  type Scratch,
 } from "../helpers/worker.js";
 
 const describeWithTarget = describeWithServer("the masking tests");
@@ -30,32 +27,20 @@ const MASKED = resourcePolicy({
 });
 
 describeWithTarget("masked output (real PostgreSQL)", () => {
-  let database: Database;
-  let scratch: Scratch;
-
-  beforeAll(() => nock.disableNetConnect());
-  afterAll(() => nock.enableNetConnect());
-  beforeEach(async () => {
-    nock.cleanAll();
-    database = await openDatabase({ embeddedPath: "memory://" });
-    scratch = await scratchSchema(TEST_SERVER_URL as string);
-  });
-  afterEach(async () => {
-    await scratch.drop();
-    await database.close();
-    expect(nock.pendingMocks()).toEqual([]);
-  });
+  const frame = workerFrame();
 
   test("the comment is masked and counts the cells; the digest is over the unmasked rows", async () => {
-    const table = `${scratch.schema}.people`;
-    await scratch.query(
+    const table = `${frame.scratch.schema}.people`;
+    await frame.scratch.query(
       `CREATE TABLE ${table} (id int, password text, ssn text, note text);
        INSERT INTO ${table} VALUES
          (1, 'hunter2', '078-05-1120', 'mail ann@example.com'),
          (2, 'letmein', NULL, 'card 4111 1111 1111 1111 on file')`,
     );
     const command = `SELECT id, password, ssn, note FROM ${table} ORDER BY id;`;
-    const world = workerWorld(database, { COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL });
+    const world = workerWorld(frame.database, {
+      COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL,
+    });
     const request = await seedApproved(world, { policy: MASKED, command });
     const recorder = recordCalls();
     recorder.watch(mockRecheck({ fileContent: requestFile(request.id, command) }));
