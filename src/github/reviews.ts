@@ -68,17 +68,27 @@ export async function listBranchPushers(
   github: GitHub,
   repo: RepoRef,
   branch: string,
-): Promise<string[]> {
+): Promise<BranchPusher[]> {
   const activities = await github.paginate(github.rest.repos.listActivities, {
     ...repo,
     ref: `refs/heads/${branch}`,
     per_page: 100,
   });
-  const logins = new Set<string>();
-  for (const activity of activities) {
-    if (activity.actor?.login) logins.add(activity.actor.login);
+  const pushers = new Map<string, BranchPusher>();
+  for (const { actor } of activities) {
+    // A deploy key's or a deleted account's push names nobody: kept as such, never dropped.
+    const pusher = actor?.login
+      ? { login: actor.login, isBot: actor.type === "Bot" }
+      : { login: null, isBot: false };
+    pushers.set(pusher.login ?? "", pusher);
   }
-  return [...logins];
+  return [...pushers.values()];
+}
+
+/** An account that pushed to a branch; `login` null when GitHub names none. */
+export interface BranchPusher {
+  login: string | null;
+  isBot: boolean;
 }
 
 /** Active members of `org/slug`, child teams included (GitHub's own listing). */

@@ -17,7 +17,8 @@ import {
 } from "../commands/gitops-files.js";
 import type { GitHub } from "../github/client.js";
 import { fileAtRef, listPullFileChanges } from "../github/execution.js";
-import { listBranchPushers, listPushers } from "../github/reviews.js";
+import { listBranchPushers, listPushers, type BranchPusher } from "../github/reviews.js";
+import { isBotLogin } from "../policy/evaluate.js";
 import { isOpen } from "../lifecycle/states.js";
 import { commandFromFile } from "../render/request-pr-text.js";
 import type { JobPayload } from "../store/job-kinds.js";
@@ -104,8 +105,17 @@ async function decide(
     listBranchPushers(github, repo, pull.headRef),
     listPushers(github, repo, source.number),
   ]);
+  const hidden = hiddenPusher([
+    ...activityPushers,
+    ...(pull.pusher ? [{ login: pull.pusher.login, isBot: pull.pusher.isBot }] : []),
+  ]);
+  if (hidden !== null) return refuse(deps, source, "gitops", { problem: hidden });
   const pushers = [
-    ...new Set([...activityPushers, ...commitPushers, ...(pull.pusher ? [pull.pusher.login] : [])]),
+    ...new Set([
+      ...activityPushers.map((pusher) => pusher.login as string),
+      ...commitPushers,
+      ...(pull.pusher ? [pull.pusher.login] : []),
+    ]),
   ];
   return intakeRun(
     deps,
@@ -167,4 +177,20 @@ async function knownRequest(
     });
   }
   return null;
+}
+
+/**
+ * Why the branch's history hides who wrote the command (null when it does not): a push by a
+ * bot or an app (a workflow's token, another app), or one GitHub names nobody for (a deploy
+ * key), could carry a reviewer's SQL under the author's name. The same push after intake
+ * ends the request (head-moved.ts); before it, the pull request is not taken in.
+ */
+function hiddenPusher(pushers: readonly BranchPusher[]): string | null {
+  const unnamed = pushers.some((pusher) => pusher.login === null);
+  const bots = pushers
+    .filter((pusher) => pusher.login !== null && isBotLogin(pusher.login, pusher.isBot))
+    .map((pusher) => pusher.login as string);
+  if (!unnamed && bots.length === 0) return null;
+  const who = [...new Set(bots)].join(", ") || "an account GitHub does not name (a deploy key)";
+  return `${unnamed && bots.length > 0 ? `${who} and an unnamed account` : who} pushed to its branch, so the person behind the command is unknown and no approval could be trusted; open a new pull request from a branch that only people pushed to`;
 }

@@ -64,8 +64,14 @@ function mockContent(path: string, content: string, sha = HEAD, scope = nock(API
  * Who pushed to the branch before the look: GitHub's activity for the ref (the real pushers)
  * and the pull request's commits (GitHub's listActivities and listCommits shapes).
  */
+type Actor = { login: string; type: string } | null;
+
 function mockBranchHistory(
-  { pushers = ["alice"], authors = ["alice"] } = {},
+  {
+    pushers = ["alice"],
+    authors = ["alice"],
+    actors = pushers.map((login): Actor => ({ login, type: "User" })),
+  }: { pushers?: string[]; authors?: string[]; actors?: Actor[] } = {},
   scope = nock(API),
 ): nock.Scope {
   return scope
@@ -73,7 +79,7 @@ function mockBranchHistory(
     .query({ ref: "refs/heads/alice/deactivate-123", per_page: "100" })
     .reply(
       200,
-      pushers.map((login, index) => ({
+      actors.map((actor, index) => ({
         id: index + 1,
         node_id: `RA_${index + 1}`,
         before: "0".repeat(40),
@@ -81,7 +87,7 @@ function mockBranchHistory(
         ref: "refs/heads/alice/deactivate-123",
         timestamp: "2026-12-04T10:00:00Z",
         activity_type: index === 0 ? "branch_creation" : "push",
-        actor: { login, id: 100 + index, type: "User" },
+        actor: actor === null ? null : { ...actor, id: 100 + index },
       })),
     )
     .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/commits`)
@@ -388,6 +394,24 @@ describe("a pull request that is not a request", () => {
     );
     expect(told).toContain("cannot be read as a file");
     expect(await suite.harness.store.findByPullRequest(OWNER, REPO, PR)).toBeNull();
+  });
+
+  // A workflow or an app pushed a reviewer's SQL to the branch before it was taken in, under
+  // the author's name; or a deploy key did, which GitHub names nobody for.
+  test.each([
+    { who: "a workflow's token", actor: { login: "github-actions[bot]", type: "Bot" } },
+    { who: "an app", actor: { login: "deployer", type: "Bot" } },
+    { who: "a deploy key", actor: null },
+  ])("a branch $who pushed to is not taken in", async ({ actor }) => {
+    const told = await refusedWith([{ filename: FILE, status: "added" }], undefined, (scope) =>
+      mockBranchHistory(
+        { actors: [{ login: "alice", type: "User" }, actor] },
+        mockContent(FILE, COMMAND, HEAD, scope),
+      ),
+    );
+    // The comment escapes Markdown (github-actions\\[bot\\]); read it as shown.
+    expect(told.replaceAll("\\", "")).toContain(actor?.login ?? "an account GitHub does not name");
+    expect(told).toContain("the person behind the command is unknown");
   });
 
   test("an author without write permission learns nothing of the configuration", async () => {
