@@ -236,9 +236,18 @@ export async function mergeRequest(
 ): Promise<MergeResult> {
   if (commit.base !== null) {
     const { data } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
-    // A retry finds its own earlier merge here, whatever the base says now.
-    if (data.merged && data.merge_commit_sha !== null) {
-      return { merged: true, sha: data.merge_commit_sha };
+    if (data.merged) {
+      // Countersign's own merge, made by an earlier try whose answer was lost, is found on a
+      // retry, into the audit branch. Any other merge is someone's by hand: no audit commit.
+      const ours = currentWriteAttempt()?.retry === true && data.base.ref === commit.base;
+      if (ours && data.merge_commit_sha !== null) {
+        return { merged: true, sha: data.merge_commit_sha };
+      }
+      return {
+        merged: false,
+        status: null,
+        message: `it was already merged${data.merged_by ? ` by ${data.merged_by.login}` : ""} into ${data.base.ref}, without the audit commit`,
+      };
     }
     if (data.base.ref !== commit.base) {
       return {
