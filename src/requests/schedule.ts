@@ -25,7 +25,7 @@ import type { GitHub } from "../github/client.js";
 import { listPushers } from "../github/reviews.js";
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
-import type { RequestRecord, RequestStore } from "../store/requests.js";
+import { SCHEDULED_BY, type RequestRecord, type RequestStore } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 import { ruleOf, teamMembers } from "./evaluate-request.js";
 import { reevaluate, type ReevaluateDeps } from "./reevaluate.js";
@@ -201,7 +201,7 @@ export async function scheduleRequest(
     request.id,
     time.at,
     ask.actor,
-    `scheduled by ${ask.actor} to run at ${iso} at the earliest`,
+    `${SCHEDULED_BY} ${ask.actor} to run at ${iso} at the earliest`,
   );
   if (set === null) {
     await reply("schedule-refused", { problem: `request ${request.id} no longer waits to run` });

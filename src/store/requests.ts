@@ -31,6 +31,8 @@ import {
 
 export type { TransitionGuard, TransitionOptions, TransitionResult } from "./request-transition.js";
 export { APPROVED_CHANNEL } from "./request-transition.js";
+import { scheduleRequest, type ScheduleResult } from "./request-schedule.js";
+export { SCHEDULED_BY } from "./request-schedule.js";
 
 export class RequestStore {
   constructor(private readonly knex: Knex) {}
@@ -300,43 +302,14 @@ export class RequestStore {
     return rows.map((row) => ({ id: Number(row.id), resource: row.resource }));
   }
 
-  /**
-   * `/schedule` (issue 17): sets when an open command request may run at the earliest, and
-   * notes who did, in one transaction. Null when the request is no longer an open command;
-   * `changed: false` (and no event) when that exact schedule is already set (a retried job).
-   */
+  /** `/schedule` (issue 17): see scheduleRequest in request-schedule.ts. */
   async schedule(
     id: number,
     at: Date,
     actor: string,
     detail: string,
-  ): Promise<{ changed: boolean; request: RequestRecord; heldUntil?: Date } | null> {
-    return this.knex.transaction(async (trx) => {
-      const row = (await trx("requests")
-        .where({ id, kind: "command" })
-        .whereIn("status", [...OPEN_STATUSES])
-        .forUpdate()
-        .first()) as Row | undefined;
-      if (row === undefined) return null;
-      const current = fromRow(row);
-      if (current.notBefore?.getTime() === at.getTime() && current.scheduledBy === actor) {
-        return { changed: false, request: current };
-      }
-      // Another approver's schedule only delays (issue 17): never earlier than a not_before
-      // set by someone else's /schedule or by the worker's window; whoever chose a time may
-      // move their own. Checked under the row lock.
-      const ownTime = current.scheduledBy?.toLowerCase() === actor.toLowerCase();
-      if (current.notBefore !== null && !ownTime && at.getTime() < current.notBefore.getTime()) {
-        return { changed: false, request: current, heldUntil: current.notBefore };
-      }
-      const [updated] = (await trx("requests")
-        .where({ id })
-        .update({ not_before: at, scheduled_by: actor, updated_at: trx.fn.now() })
-        .returning("*")) as Row[];
-      const event = { from_status: current.status, to_status: current.status, actor, detail };
-      await trx("request_events").insert({ request_id: id, ...event });
-      return { changed: true, request: fromRow(updated as Row) };
-    });
+  ): Promise<ScheduleResult | null> {
+    return scheduleRequest(this.knex, id, at, actor, detail);
   }
 
   /**

@@ -192,3 +192,28 @@ test("whoever chose the time may bring their own schedule forward", async () => 
   expect(replies[1]).not.toContain("Sorry");
   expect(await scheduleEvents(request.id)).toHaveLength(2);
 });
+
+// dave first takes bob's time over (the same time, or a minute later: both only delay), then
+// tries to bring it forward as if it were his own.
+test.each([
+  ["the same time", "2026-12-07T16:00+01:00"],
+  ["a minute later", "2026-12-07T16:01+01:00"],
+])("taking a colleague's time over with %s does not let one bring it forward", async (_, first) => {
+  const request = await approved([]);
+  const replies: string[] = [];
+  suite.recorder.watch(mockDba(["bob", "dave"]));
+  suite.recorder.watch(mockCommits("alice"));
+  for (let reply = 0; reply < 3; reply += 1) suite.recorder.watch(mockReply(replies));
+  suite.recorder.watch(mockStatus(3));
+
+  await suite.deliverAndDrain("issue_comment", schedule("bob", "2026-12-07T16:00+01:00", 77));
+  await suite.deliverAndDrain("issue_comment", schedule("dave", first, 78));
+  const taken = await suite.harness.store.get(request.id);
+  expect(taken?.scheduledBy).toBe("dave");
+  await suite.deliverAndDrain("issue_comment", schedule("dave", "2026-12-07T10:00+01:00", 79));
+
+  const stored = await suite.harness.store.get(request.id);
+  expect(stored?.notBefore).toEqual(taken?.notBefore);
+  expect(replies[2]).toContain("Sorry dave");
+  expect(await scheduleEvents(request.id)).toHaveLength(2);
+});
