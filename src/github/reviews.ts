@@ -85,6 +85,25 @@ export async function listBranchPushers(
   return [...pushers.values()];
 }
 
+/**
+ * Everyone who pushed to a request branch or wrote its commits: the commits' authors and
+ * committers, and the accounts GitHub's activity names for the branch, so that a commit
+ * whose author was set to someone else hides nobody, even when the push's webhook was lost.
+ */
+export async function listRequestPushers(
+  github: GitHub,
+  repo: RepoRef,
+  pullNumber: number,
+  branch: string | null,
+): Promise<string[]> {
+  const [authors, activity] = await Promise.all([
+    listPushers(github, repo, pullNumber),
+    branch === null ? [] : listBranchPushers(github, repo, branch),
+  ]);
+  const named = activity.flatMap((pusher) => (pusher.login === null ? [] : [pusher.login]));
+  return [...new Set([...authors, ...named])];
+}
+
 /** An account that pushed to a branch; `login` null when GitHub names none. */
 export interface BranchPusher {
   login: string | null;

@@ -9,7 +9,7 @@ import type { ResourcePolicy } from "../policy/config.js";
 import { evaluateApprovals, teamKey, type Evaluation } from "../policy/evaluate.js";
 import type { GitHub } from "../github/client.js";
 import { pullRequestState } from "../github/execution.js";
-import { listPushers, listReviews, listTeamMembers } from "../github/reviews.js";
+import { listRequestPushers, listReviews, listTeamMembers } from "../github/reviews.js";
 import type { RequestRecord, RequestStore, StoredReview } from "../store/requests.js";
 import type { TeamCache } from "../store/team-cache.js";
 
@@ -78,14 +78,15 @@ export async function evaluateRequest(
       ? listReviews(sources.github, repo, request.prNumber)
       : request.reviews,
     options.fresh || request.pushers === null
-      ? listPushers(sources.github, repo, request.prNumber)
+      ? listRequestPushers(sources.github, repo, request.prNumber, request.branch)
       : null,
     teamMembers(sources, rule, request.owner, options.fresh),
   ]);
   const headSha = head?.headSha ?? request.headSha ?? "";
   let reviews = listedReviews;
-  // Commit authors can be forged and a force-push drops commits: the pushers webhooks
-  // reported stay ineligible even when the branch no longer shows their commits.
+  // Commit authors can be forged and a force-push drops commits: GitHub's record of the
+  // branch's pushes is read with them, and the pushers webhooks reported stay ineligible
+  // even when the branch no longer shows their commits.
   const pushers =
     listedPushers === null
       ? (request.pushers as string[])

@@ -22,7 +22,7 @@ import {
 } from "../policy/window.js";
 import { isOpen } from "../lifecycle/states.js";
 import type { GitHub } from "../github/client.js";
-import { listPushers } from "../github/reviews.js";
+import { listRequestPushers } from "../github/reviews.js";
 import { renderTemplate } from "../render/templates.js";
 import type { JobQueue } from "../store/jobs.js";
 import { SCHEDULED_BY, type RequestRecord, type RequestStore } from "../store/requests.js";
@@ -110,11 +110,17 @@ export async function approverProblem(
     return `you asked for request ${request.id}: when it runs is for one of its approvers to choose`;
   }
   // `pushers` is null until the first evaluation, and a push webhook's job may still wait:
-  // the branch's commits are read as well, as the worker's re-check does.
+  // the branch's commits and GitHub's record of its pushes are read too, as the worker's
+  // re-check does.
   const onBranch =
     request.prNumber === null
       ? []
-      : await listPushers(github, { owner: request.owner, repo: request.repo }, request.prNumber);
+      : await listRequestPushers(
+          github,
+          { owner: request.owner, repo: request.repo },
+          request.prNumber,
+          request.branch,
+        );
   if ([...(request.pushers ?? []), ...onBranch].some((pusher) => same(pusher, login))) {
     return `you pushed to request ${request.id}'s branch, so you cannot approve it, nor schedule it`;
   }

@@ -63,6 +63,9 @@ function mockColdReads(reviews: ApiReview[]): void {
       .get(`${PULL}/commits`)
       .query(true)
       .reply(200, [{ sha: "head111", author: { login: "countersign[bot]" }, committer: null }])
+      .get(`/repos/${OWNER}/${REPO}/activity`)
+      .query(true)
+      .reply(200, [])
       .get(`/orgs/${OWNER}/teams/dba/members`)
       .query(true)
       .reply(
@@ -135,6 +138,7 @@ describe("re-evaluation after reviews", () => {
     expect(reads()).toEqual([
       `${PULL}/reviews`,
       `${PULL}/commits`,
+      `/repos/${OWNER}/${REPO}/activity`,
       `/orgs/${OWNER}/teams/dba/members`,
       `/orgs/${OWNER}/teams/security/members`,
     ]);

@@ -41,7 +41,12 @@ beforeEach(() => {
       .times(5)
       .reply(200, [
         { sha: "head111", author: { login: "alice" }, committer: { login: "web-flow" } },
-      ]),
+      ])
+      .get(`/repos/${OWNER}/${REPO}/activity`)
+      .query(true)
+      .optionally()
+      .times(5)
+      .reply(200, []),
   );
 });
 

@@ -71,9 +71,30 @@ function mockDba(members: string[]): nock.Scope {
     );
 }
 
-/** The request branch's commits: `author` wrote one (GitHub's listCommits shape). */
-function mockCommits(author: string): nock.Scope {
+/**
+ * The request branch: `author` wrote its one commit (GitHub's listCommits shape), and
+ * GitHub's record of its pushes names Countersign, which created it, and `pushedBy`
+ * (listActivities).
+ */
+function mockCommits(author: string, pushedBy: string[] = []): nock.Scope {
+  const actors = [
+    { login: "countersign[bot]", type: "Bot" },
+    ...pushedBy.map((login) => ({ login, type: "User" })),
+  ];
   return nock(API)
+    .get(`/repos/${OWNER}/${REPO}/activity`)
+    .query(true)
+    .optionally()
+    .times(5)
+    .reply(
+      200,
+      actors.map((actor, index) => ({
+        id: index + 1,
+        ref: "refs/heads/countersign/1",
+        activity_type: index === 0 ? "branch_creation" : "push",
+        actor,
+      })),
+    )
     .get(`/repos/${OWNER}/${REPO}/pulls/42/commits`)
     .query(true)
     .optionally()
@@ -130,6 +151,21 @@ test("a pusher recorded in pushers cannot schedule, even as a member of the rule
   const stored = await suite.harness.store.get(request.id);
   expect(stored?.notBefore).toBeNull();
   expect(stored?.scheduledBy).toBeNull();
+});
+
+// bob pushed a commit whose author he set to alice; his push's webhook is still queued.
+test("a pusher GitHub's push record names, under a commit he made out to be alice's, cannot schedule", async () => {
+  const request = await approved(["alice"]);
+  const replies: string[] = [];
+  suite.recorder.watch(mockDba(["bob"]));
+  suite.recorder.watch(mockCommits("alice", ["bob"]));
+  suite.recorder.watch(mockReply(replies));
+
+  await suite.deliverAndDrain("issue_comment", schedule("bob", "2026-12-07T15:00+01:00", 77));
+
+  expect(replies[0]).toContain("you pushed to request");
+  expect((await suite.harness.store.get(request.id))?.notBefore).toBeNull();
+  expect(await scheduleEvents(request.id)).toEqual([]);
 });
 
 test("a pusher not yet in pushers (null before the first evaluation) cannot schedule either", async () => {

@@ -349,6 +349,17 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
           author: { login: "countersign[bot]" },
           committer: { login: "web-flow" },
         },
+      ])
+      // GitHub's record of the branch's pushes: Countersign created it (listActivities).
+      .get(`/repos/${OWNER}/${REPO}/activity`)
+      .query(true)
+      .reply(200, [
+        {
+          id: 1,
+          ref: "refs/heads/countersign/1",
+          activity_type: "branch_creation",
+          actor: { login: "countersign[bot]", type: "Bot" },
+        },
       ]);
     for (const [team, members] of Object.entries(options.teams ?? {})) {
       scope

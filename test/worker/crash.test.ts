@@ -128,6 +128,9 @@ async function fakeGitHub(fileContent: string): Promise<FakeGitHub> {
     if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/pulls/42/reviews`)) {
       return send(200, []);
     }
+    if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/activity`)) {
+      return send(200, []);
+    }
     if (request.method === "GET" && url.startsWith(`${api}/repos/acme/ops/pulls/42/commits`)) {
       return send(200, [{ sha: HEAD, author: { login: "countersign[bot]" }, committer: null }]);
     }

@@ -93,7 +93,7 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
     // Exactly these calls: the re-check's reads first (they go out together, so in any
     // order), then the four content-creating ones, in this order.
     const calls = recorder.calls.map((call) => `${call.method} ${call.path.split("?")[0]}`);
-    const reads = 12;
+    const reads = 13;
     expect(calls[0]).toBe("POST /app/installations/2/access_tokens");
     expect(calls.slice(1, reads).sort()).toEqual(
       [
@@ -110,6 +110,7 @@ describeWithTarget("execution worker with the store on $name", ({ open }) => {
         `GET /repos/acme/ops/pulls/42`,
         `GET /repos/acme/ops/pulls/42/reviews`,
         `GET /repos/acme/ops/pulls/42/commits`,
+        `GET /repos/acme/ops/activity`,
         `GET /orgs/acme/teams/dba/members`,
         `GET /orgs/acme/teams/security/members`,
       ].sort(),

@@ -85,7 +85,11 @@ describeWithTarget("commands under a grant, run by the worker", () => {
       },
       "alice",
     );
-    await world.store.patch(grant.id, { prNumber: GRANT_PR, headSha: GRANT_HEAD });
+    await world.store.patch(grant.id, {
+      prNumber: GRANT_PR,
+      headSha: GRANT_HEAD,
+      branch: `countersign/${grant.id}`,
+    });
     const approved = await world.store.transition(grant.id, "pending", "approved", {
       actor: "countersign",
       patch: { grantEndsAt: new Date(Date.now() + 1_800_000) },
@@ -126,6 +130,9 @@ describeWithTarget("commands under a grant, run by the worker", () => {
         },
       ])
       .get(`/repos/${OWNER}/${REPO}/pulls/${GRANT_PR}/commits`)
+      .query(true)
+      .reply(200, [])
+      .get(`/repos/${OWNER}/${REPO}/activity`)
       .query(true)
       .reply(200, [])
       .get(`/orgs/${OWNER}/teams/dba/members`)
