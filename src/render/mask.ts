@@ -8,10 +8,13 @@
  *   whole by `[masked]`, whatever it holds, an empty string included.
  * - In every other cell, each notice, the error message and the column names, what a value
  *   pattern finds is replaced by `[masked:<pattern>]` and the rest is kept (mask-values.ts).
+ * - With any column masked, a stored value the server quotes in an error or a notice
+ *   (`Key (ssn)=(…) already exists`) is masked too: the message does not say whose it is.
  * - NULL stays NULL and is not counted.
  */
 import type { ExecutionOutcome, ResultSet } from "../engines/types.js";
 import { columnMatcher, type MaskConfig, type MaskPatternName } from "./mask-config.js";
+import { maskEchoedValues } from "./mask-echo.js";
 import { MASKED, maskText } from "./mask-values.js";
 
 export {
@@ -97,9 +100,15 @@ function maskSet(set: ResultSet, masking: Masking): ResultSet {
 
 /**
  * The outcome with the config's masks applied, and what was masked. `config` is one that
- * validateMaskConfig accepted (the policy loader refuses any other).
+ * validateMaskConfig accepted (the policy loader refuses any other). `command` is what ran:
+ * with a column masked, a value an error or a notice quotes is kept only when the command
+ * itself holds it (mask-echo.ts); without it, every such value is masked.
  */
-export function maskOutcome(outcome: ExecutionOutcome, config: MaskConfig): MaskedOutcome {
+export function maskOutcome(
+  outcome: ExecutionOutcome,
+  config: MaskConfig,
+  command = "",
+): MaskedOutcome {
   const masking: Masking = {
     config,
     isMaskedColumn: columnMatcher(config.columns),
@@ -107,15 +116,21 @@ export function maskOutcome(outcome: ExecutionOutcome, config: MaskConfig): Mask
   };
   const { report } = masking;
   const resultSets = outcome.resultSets.map((set) => maskSet(set, masking));
+  const masksColumns = config.columns.length > 0;
+  const maskMessage = (text: string): { text: string; masked: boolean } => {
+    const echo = masksColumns ? maskEchoedValues(text, command) : { text, masked: false };
+    const found = maskText(echo.text, config.patterns);
+    return { text: found.text, masked: echo.masked || found.patterns.length > 0 };
+  };
   const notices = outcome.notices.map((notice) => {
-    const masked = maskText(notice, config.patterns);
-    if (masked.patterns.length > 0) report.notices += 1;
+    const masked = maskMessage(notice);
+    if (masked.masked) report.notices += 1;
     return masked.text;
   });
   const masked: ExecutionOutcome = { ...outcome, resultSets, notices };
   if (outcome.error !== undefined) {
-    const message = maskText(outcome.error.message, config.patterns);
-    report.error = message.patterns.length > 0;
+    const message = maskMessage(outcome.error.message);
+    report.error = message.masked;
     masked.error = { ...outcome.error, message: message.text };
   }
   return { outcome: masked, report };

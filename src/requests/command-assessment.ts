@@ -83,7 +83,7 @@ export async function assessCommand(
   if (!preview.ok || resource.mask === undefined) return { ...assessed, preview };
   return {
     ...assessed,
-    preview: { ...preview, outcome: maskOutcome(preview.outcome, resource.mask).outcome },
+    preview: { ...preview, outcome: maskOutcome(preview.outcome, resource.mask, command).outcome },
   };
 }
 

@@ -31,7 +31,7 @@ export function describeOutcome(
   const { outcome, status } = run;
   // Masked before anything is rendered or stored (issue 17); the digest in the audit trailer
   // is taken over what the database returned, so it still proves the output.
-  const masked = maskOutcome(outcome, passed.policy.mask ?? NO_MASK);
+  const masked = maskOutcome(outcome, passed.policy.mask ?? NO_MASK, passed.content);
   const view: ResultView = {
     requestId: request.id,
     resource: request.resource,

@@ -313,10 +313,8 @@ describe("notices, error, column names and the report", () => {
   });
 
   test("notices and the error message are masked with the patterns, codes kept", () => {
-    const { outcome: masked, report } = maskOutcome(
-      failed,
-      config(["ssn"], ["email", "phone", "card"]),
-    );
+    // No column masked: a quoted value is left to the patterns (mask-echo.test.ts has the rest).
+    const { outcome: masked, report } = maskOutcome(failed, config([], ["email", "phone", "card"]));
     expect(masked.notices).toEqual([
       "row for [masked:email] skipped",
       "nothing here",

@@ -83,4 +83,33 @@ describeWithTarget("masked output (real PostgreSQL)", () => {
     });
     expect(stored?.result?.outputSha256).toBe(unmasked);
   });
+
+  test("a masked column's value the server quotes in its error is masked too", async () => {
+    const table = `${frame.scratch.schema}.accounts`;
+    await frame.scratch.query(
+      `CREATE TABLE ${table} (id int PRIMARY KEY, ssn text UNIQUE);
+       INSERT INTO ${table} VALUES (1, '078-05-1120'), (2, '219-09-9999')`,
+    );
+    // Copies row 1's ssn onto row 2: PostgreSQL answers "Key (ssn)=(078-05-1120) already
+    // exists.", a stored value the command never spelled out.
+    const command = `UPDATE ${table} SET ssn = (SELECT ssn FROM ${table} WHERE id = 1) WHERE id = 2;`;
+    const world = workerWorld(frame.database, {
+      COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL,
+    });
+    const request = await seedApproved(world, { policy: MASKED, command });
+    const recorder = recordCalls();
+    recorder.watch(mockRecheck({ fileContent: requestFile(request.id, command) }));
+    recorder.watch(mockPublish());
+
+    expect(await world.executor().runOnce()).toBe(request.id);
+
+    const graphql = recorder.calls.find((call) => call.path === "/graphql")?.body as {
+      variables: { body: string };
+    };
+    const comment = graphql.variables.body;
+    expect(comment).toContain("duplicate key value violates unique constraint");
+    expect(comment).toContain("DETAIL: Key (ssn)=([masked])");
+    expect(JSON.stringify(recorder.calls)).not.toContain("078-05-1120");
+    expect((await world.store.get(request.id))?.status).toBe("failed");
+  });
 });
