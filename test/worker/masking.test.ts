@@ -29,15 +29,8 @@ const MASKED = resourcePolicy({
 describeWithTarget("masked output (real PostgreSQL)", () => {
   const frame = workerFrame();
 
-  test("the comment is masked and counts the cells; the digest is over the unmasked rows", async () => {
-    const table = `${frame.scratch.schema}.people`;
-    await frame.scratch.query(
-      `CREATE TABLE ${table} (id int, password text, ssn text, note text);
-       INSERT INTO ${table} VALUES
-         (1, 'hunter2', '078-05-1120', 'mail ann@example.com'),
-         (2, 'letmein', NULL, 'card 4111 1111 1111 1111 on file')`,
-    );
-    const command = `SELECT id, password, ssn, note FROM ${table} ORDER BY id;`;
+  /** Runs `command` as an approved request on the masked resource; the result comment. */
+  async function runMasked(command: string) {
     const world = workerWorld(frame.database, {
       COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL,
     });
@@ -51,7 +44,19 @@ describeWithTarget("masked output (real PostgreSQL)", () => {
     const graphql = recorder.calls.find((call) => call.path === "/graphql")?.body as {
       variables: { body: string };
     };
-    const comment = graphql.variables.body;
+    return { world, request, recorder, comment: graphql.variables.body };
+  }
+
+  test("the comment is masked and counts the cells; the digest is over the unmasked rows", async () => {
+    const table = `${frame.scratch.schema}.people`;
+    await frame.scratch.query(
+      `CREATE TABLE ${table} (id int, password text, ssn text, note text);
+       INSERT INTO ${table} VALUES
+         (1, 'hunter2', '078-05-1120', 'mail ann@example.com'),
+         (2, 'letmein', NULL, 'card 4111 1111 1111 1111 on file')`,
+    );
+    const command = `SELECT id, password, ssn, note FROM ${table} ORDER BY id;`;
+    const { world, request, comment } = await runMasked(command);
     // 2 passwords + 1 ssn (the NULL stays NULL) + the email + the card number.
     expect(comment).toContain("5 cells masked");
     for (const secret of ["hunter2", "letmein", "078-05-1120", "ann@example.com", "4111"]) {
@@ -93,20 +98,7 @@ describeWithTarget("masked output (real PostgreSQL)", () => {
     // Copies row 1's ssn onto row 2: PostgreSQL answers "Key (ssn)=(078-05-1120) already
     // exists.", a stored value the command never spelled out.
     const command = `UPDATE ${table} SET ssn = (SELECT ssn FROM ${table} WHERE id = 1) WHERE id = 2;`;
-    const world = workerWorld(frame.database, {
-      COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL,
-    });
-    const request = await seedApproved(world, { policy: MASKED, command });
-    const recorder = recordCalls();
-    recorder.watch(mockRecheck({ fileContent: requestFile(request.id, command) }));
-    recorder.watch(mockPublish());
-
-    expect(await world.executor().runOnce()).toBe(request.id);
-
-    const graphql = recorder.calls.find((call) => call.path === "/graphql")?.body as {
-      variables: { body: string };
-    };
-    const comment = graphql.variables.body;
+    const { world, request, recorder, comment } = await runMasked(command);
     expect(comment).toContain("duplicate key value violates unique constraint");
     expect(comment).toContain("DETAIL: Key (ssn)=([masked])");
     expect(JSON.stringify(recorder.calls)).not.toContain("078-05-1120");
