@@ -38,6 +38,28 @@ function prepare(w: Words, draft: StatementDraft): LeadResult {
   return NONE;
 }
 
+/**
+ * EXECUTE runs a statement PREPARE made (judged there); MariaDB's EXECUTE IMMEDIATE prepares
+ * and runs in one statement, so its text is judged as PREPARE's is: one string literal is read
+ * as the statement it is, anything else (a variable, CONCAT, a USING list whose expressions
+ * run too) is SQL the guardrails cannot see.
+ */
+function execute(w: Words, draft: StatementDraft): LeadResult {
+  if (wordAt(w, w.s + 1) !== "IMMEDIATE") {
+    return procedural(draft, "EXECUTE", "EXECUTE runs a prepared statement");
+  }
+  set(draft, "admin", "EXECUTE IMMEDIATE");
+  const source = w.toks[w.s + 2];
+  if (source?.type === "string" && w.s + 3 === w.e) return { ...NONE, prepared: source.value };
+  flag(draft, "procedural", "EXECUTE IMMEDIATE of an expression builds SQL at run time");
+  flag(
+    draft,
+    "admin_functions",
+    "EXECUTE IMMEDIATE of anything but one string literal runs SQL the guardrails cannot see",
+  );
+  return NONE;
+}
+
 function setStatement(w: Words, draft: StatementDraft): LeadResult {
   const facts = setFacts(w.toks, w.s, w.e);
   if (facts.dcl !== undefined) {
@@ -240,7 +262,7 @@ const HANDLERS: Record<string, LeadHandler> = {
   ANALYZE: analyze,
   CALL: (_w, draft) => procedural(draft, "CALL", "CALL runs a stored procedure"),
   PREPARE: prepare,
-  EXECUTE: (_w, draft) => procedural(draft, "EXECUTE", "EXECUTE runs a prepared statement"),
+  EXECUTE: execute,
   DEALLOCATE: (_w, draft) => simple(draft, "admin", "DEALLOCATE PREPARE", { sessionOnly: true }),
   HANDLER: (_w, draft) => adminStatement(draft, "HANDLER", false),
   DO: (_w, draft) => adminStatement(draft, "DO", false),

@@ -85,7 +85,7 @@ function refusedWhole(sql: string, position: number, reason: string): Classifica
   return { ok: true, dialect: "mysql", statements: [info], multipleStatements: false };
 }
 
-/** Merges the statements a PREPARE prepares into the PREPARE itself. */
+/** Merges the statements a PREPARE (or EXECUTE IMMEDIATE) prepares into the statement itself. */
 function mergePrepared(
   text: string,
   draft: StatementDraft,
@@ -104,12 +104,13 @@ function mergePrepared(
   const inner = classifyScript(text, options, depth + 1);
   if (!inner.ok) {
     throw new MysqlError(
-      `the statement that PREPARE … FROM prepares cannot be read: ${inner.error.message}`,
+      `the statement that ${draft.command} prepares cannot be read: ${inner.error.message}`,
       undefined,
     );
   }
   const [first] = inner.statements;
-  draft.command = `PREPARE ${first?.command ?? ""}`.trim();
+  // "PREPARE DELETE", "EXECUTE IMMEDIATE DROP TABLE": the lead, then what it runs.
+  draft.command = `${draft.command} ${first?.command ?? ""}`.trim();
   draft.kind = first?.kind ?? "admin";
   for (const statement of inner.statements) {
     draft.kind = strongerKind(draft.kind, statement.kind);
