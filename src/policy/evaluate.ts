@@ -46,6 +46,12 @@ export interface EvaluationInput {
   pushers: string[];
   /** Org of the repository: `team: dba` means `${defaultOrg}/dba`. */
   defaultOrg: string;
+  /**
+   * ISO 8601: an approval submitted before this instant never counts. Set for a person's
+   * pull request taken in as a request (GitOps): approvals given before it was one approved
+   * what it was then, perhaps against another base where the diff showed something else.
+   */
+  approvalsFrom?: string;
   /** Key: teamKey(...) (`org/slug`, lowercased); values: lowercased logins of active members. */
   teamMembers: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -217,6 +223,12 @@ function ineligibility(input: EvaluationInput): Ineligibility {
   };
 }
 
+/** Whether an approval predates `approvalsFrom`; an unreadable time fails closed (it does). */
+function approvedTooEarly(review: ReviewInput, approvalsFrom: string | undefined): boolean {
+  if (approvalsFrom === undefined) return false;
+  return !(Date.parse(review.submittedAt) >= Date.parse(approvalsFrom));
+}
+
 /**
  * Sorts each final verdict into a rejection, a stale approval, a current approval or an
  * ignored review. A dismissal is reported before eligibility: it is the last word either way.
@@ -245,6 +257,13 @@ function sortVerdicts(
       sorted.ignored.push({
         login: person.login,
         reason: `${what}, but is not in any group of this rule`,
+      });
+      continue;
+    }
+    if (verdict.kind === "approved" && approvedTooEarly(verdict.review, input.approvalsFrom)) {
+      sorted.ignored.push({
+        login: person.login,
+        reason: "approved before this pull request became a request, so must approve again",
       });
       continue;
     }

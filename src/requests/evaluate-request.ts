@@ -55,11 +55,23 @@ export async function teamMembers(
   return members;
 }
 
+/** A person's pull request taken in as its own request PR (GitOps intake). */
+export const isAdopted = (request: RequestRecord): boolean =>
+  request.sourceType === "pull_request" && request.sourceNumber === request.prNumber;
+
 /** The rule that governs a request: its resource's (or, for grants, the JIT rule). */
 export function ruleOf(request: RequestRecord): ResourcePolicy["approvals"] {
   const policy = request.policy;
   if (request.kind === "grant" && policy.jit !== null) return policy.jit.approvals;
   return policy.approvals;
+}
+
+/**
+ * From when a taken-in pull request's approvals count: the second the request was recorded.
+ * GitHub's review times have whole seconds, so an approval in that same second still counts.
+ */
+function approvalsFromOf(createdAt: Date): string {
+  return new Date(Math.floor(createdAt.getTime() / 1000) * 1000).toISOString();
 }
 
 export async function evaluateRequest(
@@ -110,6 +122,7 @@ export async function evaluateRequest(
     pushers,
     defaultOrg: request.owner,
     teamMembers: members,
+    ...(isAdopted(request) ? { approvalsFrom: approvalsFromOf(request.createdAt) } : {}),
   });
   return { evaluation, headSha, reviews, pushers };
 }

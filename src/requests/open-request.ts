@@ -23,7 +23,7 @@ import { renderTemplate } from "../render/templates.js";
 import type { RequestRecord, RequestStore } from "../store/requests.js";
 import { postComment } from "../github/comments.js";
 import { fileAtRef, pullRequestState } from "../github/execution.js";
-import { ruleOf } from "./evaluate-request.js";
+import { isAdopted, ruleOf } from "./evaluate-request.js";
 import { autoApprovalReason } from "./auto-approval.js";
 import { activeGrantOf } from "./grants.js";
 import { APP_ACTOR, approve, close } from "../lifecycle/moves.js";
@@ -324,9 +324,5 @@ async function announceBreakGlass(github: GitHub, request: RequestRecord): Promi
     }),
   );
 }
-
-/** A person's pull request taken in as its own request PR (GitOps intake). */
-export const isAdopted = (request: RequestRecord): boolean =>
-  request.sourceType === "pull_request" && request.sourceNumber === request.prNumber;
 
 const repoOf = (request: RequestRecord): RepoRef => ({ owner: request.owner, repo: request.repo });

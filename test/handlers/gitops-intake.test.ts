@@ -132,8 +132,11 @@ async function openedWithOneFile(content = COMMAND): Promise<void> {
   await runLooks();
 }
 
-/** Everything the open_request and first evaluate jobs do on an adopted pull request. */
-function mockOpened(scope = nock(API)): nock.Scope {
+/**
+ * Everything the open_request and first evaluate jobs do on an adopted pull request, with
+ * the reviews GitHub lists for it.
+ */
+function mockOpened(scope = nock(API), reviews: object[] = []): nock.Scope {
   return scope
     .post(`/repos/${OWNER}/${REPO}/check-runs`)
     .reply(201, { id: 9001 })
@@ -149,7 +152,7 @@ function mockOpened(scope = nock(API)): nock.Scope {
     .reply(200, { data: { reviews: {}, labels: {}, link: {}, eyes: {} } })
     .get(`/repos/${OWNER}/${REPO}/pulls/${PR}/reviews`)
     .query(true)
-    .reply(200, [])
+    .reply(200, reviews)
     .get(`/orgs/${OWNER}/teams/dba/members`)
     .query(true)
     .reply(200, [{ login: "bob" }])
@@ -220,7 +223,39 @@ describe("a pull request that adds one request file", () => {
     expect(await suite.harness.jobs.failedJobs()).toEqual([]);
   });
 
-  // bob pushed to the branch before the pull request was opened (or while it was a draft),
+  // The same commit can have shown another diff before: against another base (retargeted
+  // since) or while it added more files. Approvals of that are not approvals of the request.
+  test("approvals given before it became a request do not count; one given after does", async () => {
+    await openedWithOneFile();
+    const review = (id: number, login: string, submittedAt: string) => ({
+      id,
+      user: { login, type: "User" },
+      state: "APPROVED",
+      commit_id: HEAD,
+      submitted_at: submittedAt,
+      body: "",
+    });
+    suite.recorder.watch(
+      mockOpened(nock(API), [
+        review(501, "bob", "2026-12-01T09:00:00Z"),
+        review(502, "carol", new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, "Z")),
+      ]),
+    );
+    await suite.harness.drain();
+
+    const request = await suite.harness.store.findByPullRequest(OWNER, REPO, PR);
+    expect(request?.status).toBe("pending");
+    const body = (
+      suite.recorder.calls.find((call) => call.path === `/repos/${OWNER}/${REPO}/pulls/${PR}`)
+        ?.body as { body: string }
+    ).body;
+    expect(body).toContain("**Waiting for approval**: dba 0/1 · security 1/1");
+    const graphql = suite.recorder.calls.find((call) => call.path === "/graphql")?.body as {
+      variables: { body: string };
+    };
+    expect(graphql.variables.body).toContain("approvals given before this comment do not count");
+  });
+
   // with commits that name alice as their author: no webhook of a request reported it.
   test("who pushed before the look is recorded from GitHub's activity, not commit authors", async () => {
     suite.recorder.watch(mockFiles([{ filename: FILE, status: "added" }]));

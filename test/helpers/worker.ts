@@ -239,7 +239,8 @@ export interface ReadsOptions {
   headSha?: string;
   state?: string;
   /** Reviews (read fresh on every re-check, even when none are needed) and team members. */
-  reviews?: { id: number; login: string; state: string; commitId?: string }[];
+  /** `submittedAt` defaults to 2026-11-01 10:0x UTC, in list order. */
+  reviews?: { id: number; login: string; state: string; commitId?: string; submittedAt?: string }[];
   teams?: Record<string, string[]>;
   /** False when the re-check stops before reading reviews (the file is refused first). */
   reviewsRead?: boolean;
@@ -337,7 +338,8 @@ export function mockRecheck(options: ReadsOptions, scope: nock.Scope = nock(API)
           user: { login: review.login, type: "User" },
           state: review.state,
           commit_id: review.commitId ?? head,
-          submitted_at: new Date(Date.UTC(2026, 10, 1, 10, index)).toISOString(),
+          submitted_at:
+            review.submittedAt ?? new Date(Date.UTC(2026, 10, 1, 10, index)).toISOString(),
           body: "",
         })),
       )

@@ -593,6 +593,58 @@ describe("evaluateApprovals", () => {
     ]);
   });
 
+  describe("approvalsFrom (a pull request taken in as a request)", () => {
+    const from = new Date(Date.UTC(2025, 0, 1, 0, 30)).toISOString();
+    // null: no cutoff at all (a request PR Countersign opened itself).
+    const evaluate = (reviews: ReviewInput[], approvalsFrom: string | null = from) =>
+      evaluateApprovals({
+        rule: DUAL,
+        reviews,
+        headSha: HEAD,
+        requester: "rita",
+        pushers: [],
+        defaultOrg: "acme",
+        teamMembers: TEAMS,
+        ...(approvalsFrom === null ? {} : { approvalsFrom }),
+      });
+
+    test("an approval before it never counts and is said why; one at or after it counts", () => {
+      const result = evaluate([
+        rv("bob", "APPROVED", { at: 29 }),
+        rv("carol", "APPROVED", { at: 30 }),
+      ]);
+      expect(result.status).toBe("pending");
+      expect(result.approvers).toEqual([{ login: "carol", group: "security" }]);
+      expect(result.ignored).toEqual([
+        {
+          login: "bob",
+          reason: "approved before this pull request became a request, so must approve again",
+        },
+      ]);
+      const again = evaluate([
+        rv("bob", "APPROVED", { at: 29 }),
+        rv("carol", "APPROVED", { at: 30 }),
+        rv("bob", "APPROVED", { at: 31 }),
+      ]);
+      expect(again.status).toBe("approved");
+    });
+
+    test("a request for changes made before it still rejects", () => {
+      const result = evaluate([rv("bob", "CHANGES_REQUESTED", { at: 5 })]);
+      expect(result.status).toBe("rejected");
+    });
+
+    test("an unreadable review time or cutoff fails closed; without a cutoff nothing changes", () => {
+      const unreadable = { ...rv("bob", "APPROVED"), submittedAt: "yesterday" };
+      const carol = rv("carol", "APPROVED", { at: 40 });
+      expect(evaluate([unreadable, carol]).status).toBe("pending");
+      expect(evaluate([rv("bob", "APPROVED", { at: 40 }), carol], "not a time").status).toBe(
+        "pending",
+      );
+      expect(evaluate([rv("bob", "APPROVED", { at: 1 }), carol], null).status).toBe("approved");
+    });
+  });
+
   test("the input is not mutated (reviews keep their order)", () => {
     const reviews = [rv("bob", "APPROVED", { at: 50 }), rv("carol", "APPROVED", { at: 1 })];
     const copy = structuredClone(reviews);

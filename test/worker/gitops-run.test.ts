@@ -69,13 +69,17 @@ describeWithTarget("a GitOps request at execution (real PostgreSQL)", () => {
     return request;
   }
 
+  const afterIntake = (request: { createdAt: Date }) =>
+    new Date(request.createdAt.getTime() + 1000).toISOString();
+
   test("runs, answers on the pull request alone, and merges it as the audit record", async () => {
     const world = workerWorld(database, { COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL });
     const request = await seedGitops(world);
     recorder.watch(
       mockRecheck({
         fileContent: `${command()}\n`,
-        reviews: [{ id: 1, login: "bob", state: "APPROVED" }],
+        // Given after the pull request was taken in: an earlier one would not count.
+        reviews: [{ id: 1, login: "bob", state: "APPROVED", submittedAt: afterIntake(request) }],
         teams: { dba: ["bob"] },
       }),
     );
@@ -137,5 +141,29 @@ describeWithTarget("a GitOps request at execution (real PostgreSQL)", () => {
     expect(stored?.status).toBe("rejected");
     expect(stored?.statusDetail).toContain("no longer adds");
     expect(await scratch.query(`SELECT status FROM ${table}`)).toEqual([{ status: "active" }]);
+  });
+
+  // The stored status said approved, but the only approval GitHub lists predates the request:
+  // it approved the pull request as it was then. The fresh re-check does not count it.
+  test("an approval given before the pull request became a request does not let it run", async () => {
+    const world = workerWorld(database, { COUNTERSIGN_RESOURCE_PROD_DB_URL: TEST_SERVER_URL });
+    const request = await seedGitops(world);
+    const before = new Date(request.createdAt.getTime() - 3_600_000).toISOString();
+    recorder.watch(
+      mockRecheck({
+        fileContent: `${command()}\n`,
+        reviews: [{ id: 1, login: "bob", state: "APPROVED", submittedAt: before }],
+        teams: { dba: ["bob"] },
+      }),
+    );
+    recorder.watch(mockRefusalWrites());
+
+    await world.executor().runOnce();
+
+    const stored = await world.store.get(request.id);
+    expect(stored?.status).toBe("pending");
+    expect(stored?.statusDetail).toContain("the approval rule no longer holds (dba 0/1");
+    expect(await scratch.query(`SELECT status FROM ${table}`)).toEqual([{ status: "active" }]);
+    expect(recorder.writes().some((call) => call.endsWith("/merge"))).toBe(false);
   });
 });
