@@ -186,6 +186,16 @@ function findSlashLine(scanned: ScannedLine[]): SlashLine | null {
   return null;
 }
 
+/**
+ * A reason as given, or null when it says nothing a reader could follow up: no letter or digit
+ * in it (`**`, `-`, a zero-width space), which would satisfy a required reason (break-glass)
+ * while showing nothing in the PR, the audit commit or the notification.
+ */
+function meaningfulReason(text: string): string | null {
+  const reason = text.trim();
+  return /[\p{L}\p{N}]/u.test(reason) ? reason : null;
+}
+
 /** Takes a `--reason "…"` (or '…', or one word) off the front or the end of `text`. */
 function takeReason(text: string): { rest: string; reason: string | null; problem?: string } {
   const quoted = String.raw`--reason(?:\s+|=)(?:"([^"]*)"|'([^']*)'|(\S+))`;
@@ -197,9 +207,8 @@ function takeReason(text: string): { rest: string; reason: string | null; proble
     }
     return { rest: text, reason: null };
   }
-  const reason = (match[1] ?? match[2] ?? match[3] ?? "").trim();
   const rest = text.slice(0, match.index) + text.slice(match.index + match[0].length);
-  return { rest, reason: reason === "" ? null : reason };
+  return { rest, reason: meaningfulReason(match[1] ?? match[2] ?? match[3] ?? "") };
 }
 
 function splitFirstWord(text: string): [string, string] {
@@ -235,7 +244,7 @@ function readBlock(
     if (line.role !== "text") continue;
     const reasonLine = REASON_LINE.exec(line.visible);
     if (reasonLine !== null && reason === null) {
-      reason = (reasonLine[1] ?? "").trim() || null;
+      reason = meaningfulReason(reasonLine[1] ?? "");
       continue;
     }
     // Another slash command ends this one: only the first counts.
@@ -316,7 +325,10 @@ export function parseComment(body: string | null | undefined): ParsedCommand {
   if (problem !== null) return invalid(verb, problem);
   const reason = inline.reason ?? block.reason;
   if (breakGlass && reason === null) {
-    return invalid(verb, 'a break-glass run needs a reason: --reason "INC-123"');
+    return invalid(
+      verb,
+      'a break-glass run needs a reason with words or a ticket number: --reason "INC-123"',
+    );
   }
   return { kind: "run", resource, command, reason, ...(breakGlass ? { breakGlass: true } : {}) };
 }

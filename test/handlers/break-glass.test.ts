@@ -78,8 +78,26 @@ describe("the flag", () => {
     expect(parseComment(`/run prod-db --break-glass ${COMMAND}`)).toEqual({
       kind: "invalid",
       verb: "run",
-      problem: 'a break-glass run needs a reason: --reason "INC-123"',
+      problem: 'a break-glass run needs a reason with words or a ticket number: --reason "INC-123"',
     });
+    // A reason that shows nothing (no letter or digit) is no reason.
+    for (const blank of ['"\u200b"', '"\u2060"', '"**"', "-", '"  "']) {
+      expect(parseComment(`/run prod-db --break-glass --reason ${blank} ${COMMAND}`)).toMatchObject(
+        {
+          kind: "invalid",
+          problem: expect.stringContaining("needs a reason") as unknown,
+        },
+      );
+    }
+    const hiddenLine = parseComment(
+      "/run prod-db --break-glass\nReason: \u200b\n```sql\nSELECT 1\n```",
+    );
+    expect(hiddenLine).toMatchObject({ kind: "invalid" });
+    expect(parseComment(`/run prod-db --break-glass --reason "Ünfall 7" ${COMMAND}`)).toMatchObject(
+      {
+        reason: "Ünfall 7",
+      },
+    );
     expect(parseComment("/jit prod-db --break-glass 30m --reason x")).toMatchObject({
       kind: "invalid",
     });
