@@ -8,7 +8,7 @@ import { isBot } from "./payload.js";
 interface PullRequestPayload {
   installation?: { id: number };
   repository: { name: string; owner: { login: string } };
-  pull_request: { number: number; merged?: boolean | null; head: { sha: string } };
+  pull_request: { number: number; head: { sha: string } };
   sender: { login: string; type?: string };
 }
 
@@ -36,11 +36,17 @@ export function onSynchronize(deps: Pick<Services, "store" | "jobs">) {
   };
 }
 
-/** Closed by a person (not merged by Countersign): the request is cancelled. */
+/**
+ * Closed by a person: the request is cancelled. Merged by a person counts the same: only a
+ * request that has not run is cancelled (pending or approved), and merging one of those puts
+ * a command nobody ran into the audit history; the worker would refuse it at its re-check
+ * anyway, but the request must not wait for its timeout. Countersign's own merge comes from
+ * its bot, after the run.
+ */
 export function onClosed(deps: Pick<Services, "store" | "jobs">) {
   return async (context: Context<"pull_request.closed">): Promise<void> => {
     const payload = context.payload as unknown as PullRequestPayload;
-    if (payload.pull_request.merged || isBot(payload.sender)) return;
+    if (isBot(payload.sender)) return;
     const pull = pullOf(payload);
     if (pull === null) return;
     await pullClosedByPerson(deps, context.id, pull, payload.sender.login);

@@ -469,7 +469,10 @@ describe("pushes to the request branch", () => {
 });
 
 describe("cancelling", () => {
-  test("a request PR closed by a person is cancelled", async () => {
+  test.each([
+    ["closed", false],
+    ["merged before it ran", true],
+  ])("a request PR %s by a person is cancelled", async (_how, merged) => {
     const request = await seedOpenRequest(harness.services);
     let check: Record<string, unknown> = {};
     let pull: Record<string, unknown> = {};
@@ -488,7 +491,7 @@ describe("cancelling", () => {
     );
     await deliver(
       "pull_request",
-      pullRequestEvent({ action: "closed", headSha: "head111", sender: "carol" }),
+      pullRequestEvent({ action: "closed", headSha: "head111", sender: "carol", merged }),
     );
     expect((await harness.store.get(request.id))?.status).toBe("cancelled");
     expect(check).toMatchObject({
