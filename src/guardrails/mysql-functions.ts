@@ -7,51 +7,50 @@
  * (named locks outlive the transaction), MASTER_POS_WAIT, SOURCE_POS_WAIT, WAIT_FOR_… (wait
  * on replication), NEXTVAL, SETVAL, LASTVAL (MariaDB sequences), LOAD_FILE (reads the
  * server's files) and LAST_INSERT_ID with an argument (it sets the value).
+ *
+ * Every name must be one the server resolves natively: a name it does not know calls the
+ * stored function of that name in the current database, which may write, take locks or
+ * write files. So there are no prefix families (`json_probe()` is a stored function), no
+ * MySQL-only names (MariaDB calls `any_value()` from the database), and no geometry
+ * constructors (`point()` without arguments is looked up as a stored function too).
+ * test/engines/mysql-native-functions.test.ts asks the real MariaDB about each name.
  */
 
-const READ_BUILTINS = new Set(
+export const READ_BUILTINS: ReadonlySet<string> = new Set(
   `
-abs acos adddate addtime aes_decrypt aes_encrypt any_value ascii asin atan atan2 avg
-bin bin_to_uuid binary bit_and bit_count bit_length bit_or bit_xor
-can_access_column can_access_database can_access_table can_access_user can_access_view
-cast ceil ceiling char char_length character_length charset coalesce coercibility
-collation compress concat concat_ws connection_id conv convert convert_tz cos cot count
-crc32 cume_dist curdate current_date current_role current_time current_timestamp
-current_user curtime database date date_add date_format date_sub datediff day dayname
-dayofmonth dayofweek dayofyear decode default degrees dense_rank des_decrypt des_encrypt
-elt encode encrypt exp export_set extract extractvalue field find_in_set first_value floor
-format format_bytes format_pico_time found_rows from_base64 from_days from_unixtime
-geomcollection geometrycollection get_format greatest group_concat grouping hex hour
-icu_version if ifnull in inet6_aton inet6_ntoa inet_aton inet_ntoa insert instr interval
-is_ipv4 is_ipv4_compat is_ipv4_mapped is_ipv6 is_uuid isnull json_array json_arrayagg
-json_object json_objectagg lag last_day last_value lcase lead least left length
-linestring ln localtime localtimestamp locate log log10 log2 lower lpad ltrim make_set
-makedate maketime max md5 microsecond mid min minute mod month monthname multilinestring
-multipoint multipolygon name_const now nth_value ntile nullif oct octet_length ord
-percent_rank period_add period_diff pi point polygon position pow power ps_current_thread_id
-ps_thread_id quarter quote radians rand random_bytes rank regexp_instr regexp_like
-regexp_replace regexp_substr repeat replace reverse right round row_count row_number rpad
-rtrim schema sec_to_time second session_user sha sha1 sha2 sign sin soundex space sqrt
-statement_digest statement_digest_text std stddev stddev_pop stddev_samp str_to_date
-strcmp subdate substr substring substring_index subtime sum sysdate system_user tan time
+abs acos adddate addtime aes_decrypt aes_encrypt ascii asin atan atan2 avg bin binary
+bit_and bit_count bit_length bit_or bit_xor cast ceil ceiling char char_length
+character_length charset coalesce coercibility collation compress concat concat_ws
+connection_id conv convert convert_tz cos cot count crc32 cume_dist curdate current_date
+current_role current_time current_timestamp current_user curtime database date date_add
+date_format date_sub datediff day dayname dayofmonth dayofweek dayofyear decode default
+degrees dense_rank des_decrypt des_encrypt elt encode encrypt exp export_set extract
+extractvalue field find_in_set first_value floor format found_rows from_base64 from_days
+from_unixtime get_format greatest group_concat hex hour if ifnull in inet6_aton
+inet6_ntoa inet_aton inet_ntoa insert instr interval is_ipv4 is_ipv4_compat
+is_ipv4_mapped is_ipv6 isnull json_array json_arrayagg json_object json_objectagg lag
+last_day last_value lcase lead least left length ln localtime localtimestamp locate log
+log10 log2 lower lpad ltrim make_set makedate maketime max md5 microsecond mid min
+minute mod month monthname name_const now nth_value ntile nullif oct octet_length ord
+percent_rank period_add period_diff pi position pow power quarter quote radians rand
+random_bytes rank regexp_instr regexp_replace regexp_substr repeat replace reverse right
+round row_count row_number rpad rtrim schema sec_to_time second session_user sha sha1
+sha2 sign sin soundex space sqrt std stddev stddev_pop stddev_samp str_to_date strcmp
+subdate substr substring substring_index subtime sum sysdate system_user tan time
 time_format time_to_sec timediff timestamp timestampadd timestampdiff to_base64 to_days
 to_seconds trim truncate ucase uncompress uncompressed_length unhex unix_timestamp upper
-user utc_date utc_time utc_timestamp uuid uuid_short uuid_to_bin validate_password_strength
-values var_pop var_samp variance version week weekday weekofyear weight_string year
-yearweek exists
-natural_sort_key sformat chr decode_histogram json_detailed json_pretty json_compact
-json_loose json_normalize json_equals column_get column_exists column_list column_json
-column_check lengthb to_char
+user utc_date utc_time utc_timestamp uuid uuid_short values var_pop var_samp variance
+version week weekday weekofyear weight_string year yearweek exists natural_sort_key
+sformat chr decode_histogram json_detailed json_pretty json_compact json_loose
+json_normalize json_equals column_get column_exists column_list column_json column_check
+lengthb to_char json_array_append json_array_insert json_contains json_contains_path
+json_depth json_exists json_extract json_insert json_keys json_length json_merge
+json_merge_patch json_merge_preserve json_overlaps json_query json_quote json_remove
+json_replace json_search json_set json_type json_unquote json_valid json_value
 `
     .split(/\s+/)
     .filter((name) => name !== ""),
 );
-
-/**
- * Families whose every member is pure: JSON functions (none writes), spatial ST_*
- * functions, and the MBR* predicates.
- */
-const READ_PREFIXES = ["json_", "st_", "mbr"];
 
 /**
  * Calls the guardrails treat as server administration (`admin_functions`): reading the
@@ -79,6 +78,5 @@ export function mysqlReadFunction(
   if (operatorList.has(lower)) return true;
   if (lower.includes(".")) return false;
   if (lower === "last_insert_id") return argumentCount === 0;
-  if (READ_BUILTINS.has(lower)) return true;
-  return READ_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  return READ_BUILTINS.has(lower);
 }

@@ -28,6 +28,12 @@ export interface TokenCall {
   /** 0 for `f()`, 1 for any argument list that is not empty. */
   argumentCount: number;
   position: number;
+  /**
+   * Called by a quoted name (`` `ascii`('a') ``): the server skips its keyword grammar and
+   * calls the stored function of that name unless the name is in its native registry, so the
+   * name says nothing about what runs (`not`, `exists` and most built-ins are not there).
+   */
+  quoted: boolean;
 }
 
 export interface TokenScan {
@@ -118,6 +124,7 @@ export function scanMysqlTokens(toks: MysqlToken[], s: number, e: number): Token
         name: qualifiedName(toks, k, s),
         argumentCount: empty ? 0 : 1,
         position: token.start,
+        quoted: token.type === "quoted",
       });
     }
     scan.notRead ??= notReadAt(toks, k);

@@ -41,7 +41,7 @@ const OPERATOR_FUNCTIONS = new Set(["not", "exists"]);
 function recordCalls(draft: StatementDraft, calls: readonly CallFact[], show: boolean): void {
   for (const call of calls) {
     const name = call.name.toLowerCase();
-    if (OPERATOR_FUNCTIONS.has(name)) continue;
+    if (OPERATOR_FUNCTIONS.has(name) && call.quoted !== true) continue;
     if (show) draft.functions.add(name);
     if (mysqlAdminFunction(name)) flag(draft, "admin_functions", `calls ${name}`);
   }
@@ -55,6 +55,10 @@ function checkReadCalls(
 ): void {
   for (const call of calls) {
     const name = call.name.toLowerCase();
+    if (call.quoted === true) {
+      flag(draft, "write", `calls \`${name}\` by a quoted name, which may be a stored function`);
+      continue;
+    }
     if (OPERATOR_FUNCTIONS.has(name) || mysqlReadFunction(name, call.argumentCount, readFunctions))
       continue;
     flag(draft, "write", `calls ${name}, which is not known to be read-only`);
@@ -143,7 +147,8 @@ export function classifyMysqlStatement(
     const admin = inner.draft.reasons.get("admin_functions");
     if (admin !== undefined) flag(draft, "admin_functions", admin);
     const risk = scan.calls.find(
-      (call) => !mysqlReadFunction(call.name, call.argumentCount, source.readFunctions),
+      (call) =>
+        call.quoted || !mysqlReadFunction(call.name, call.argumentCount, source.readFunctions),
     );
     if (risk !== undefined) flag(draft, "write", `EXPLAIN may run ${risk.name} while planning`);
     return { draft, sessionOnly: false, implicitCommit: false };
@@ -161,6 +166,15 @@ export function classifyMysqlStatement(
   if (draft.kind === "read" || (draft.kind === "admin" && lead.sessionOnly)) {
     checkReadCalls(draft, [...scan.calls, ...treeCalls], source.readFunctions);
     if (lead.query && scan.notRead !== undefined) flag(draft, "write", scan.notRead);
+    // Without a tree only the tokens say what is a call, and a keyword the scan takes for
+    // grammar (`SHOW TABLES WHERE mode(1) = 2`) is a stored-function call to the server.
+    if (lead.parse === "none" && draft.kind === "read" && scan.depth > 0) {
+      flag(
+        draft,
+        "write",
+        "has parentheses the guardrails read without a parser: a call cannot be ruled out",
+      );
+    }
   }
   return { draft, sessionOnly: lead.sessionOnly, implicitCommit: lead.implicitCommit };
 }

@@ -9,6 +9,8 @@ export interface CallFact {
   /** As written, schema-qualified when it was (`db.f`). */
   name: string;
   argumentCount: number | undefined;
+  /** Called by a quoted name: never taken for a built-in (mysql-scan.ts says why). */
+  quoted?: boolean;
 }
 
 export interface WalkFacts {
