@@ -153,6 +153,9 @@ function startsStatement(toks: MysqlToken[], k: number, bodyStart: number): bool
   if (prev.type === "semicolon") return true;
   if (prev.type === "op" && prev.text === ":") return true;
   const name = word(prev);
+  // DO ends a WHILE or FOR header (a statement follows), but a DO that starts a statement is
+  // the DO statement, and an expression follows: `DO IF(1,1,1)` calls IF(), opens no block.
+  if (name === "DO") return !startsStatement(toks, k - 1, bodyStart);
   return name !== undefined && STATEMENT_START.has(name);
 }
 

@@ -100,6 +100,21 @@ describe("mysql statement splitting", () => {
     expect(split(`${body}; DELETE FROM users`)).toEqual([body, "DELETE FROM users"]);
   });
 
+  // A routine whose body is a DO statement ends at its first `;`, as the server reads it: what
+  // follows is its own statement, judged as one (it was swallowed into the routine before).
+  test("after a DO statement IF( is a call, not a block; after WHILE … DO a statement starts", () => {
+    const routine = "CREATE PROCEDURE p() DO IF(1, 1, 1)";
+    expect(split(`${routine}; DELETE FROM users; END IF`)).toEqual([
+      routine,
+      "DELETE FROM users",
+      "END IF",
+    ]);
+    const loop = "CREATE PROCEDURE p() WHILE 0 DO IF 1 THEN SELECT 1; END IF; END WHILE";
+    expect(split(`${loop}; SELECT 2`)).toEqual([loop, "SELECT 2"]);
+    const doInLoop = "CREATE PROCEDURE p() BEGIN WHILE 0 DO DO IF(1, 1, 1); END WHILE; END";
+    expect(split(`${doInLoop}; SELECT 3`)).toEqual([doInLoop, "SELECT 3"]);
+  });
+
   test("a body that does not balance is an error, never a longer statement", () => {
     const result = classify("CREATE PROCEDURE p() BEGIN SELECT 1; END; DELETE FROM users; END");
     expect(result.ok).toBe(false);
@@ -119,6 +134,7 @@ describe("mysql refusals hold on every resource", () => {
     "SET GLOBAL read_only = 0",
     "UPDATE t SET a = 1 WHERE id = 1; ALTER TABLE t ADD b INT",
     "LOAD DATA LOCAL INFILE '/proc/self/environ' INTO TABLE t",
+    "CREATE PROCEDURE p() DO IF(1,1,1); COMMIT; SET GLOBAL general_log = 1; END IF",
   ])("%s", (sql) => {
     const classification = classify(sql);
     expect(classification.ok).toBe(true);
