@@ -88,14 +88,16 @@ function truthOfValue(value: Value): Truth {
   return n !== 0 ? "T" : "F";
 }
 
-/** Compares two constants the way MySQL does with a case-insensitive collation. */
+/**
+ * Compares two constants as MySQL would. Two strings are known equal when they are equal
+ * ignoring case; any other order depends on the collation (trailing spaces are padding,
+ * `'a' = 'á'` under the general collations), so it is not known.
+ */
 function compare(a: Value, b: Value): number | "null" | undefined {
   if (a === undefined || b === undefined) return undefined;
   if (a.t === "null" || b.t === "null") return "null";
   if (a.t === "str" && b.t === "str") {
-    const x = a.v.toLowerCase();
-    const y = b.v.toLowerCase();
-    return x === y ? 0 : x < y ? -1 : 1;
+    return a.v.toLowerCase() === b.v.toLowerCase() ? 0 : undefined;
   }
   const x = asNumber(a) as number;
   const y = asNumber(b) as number;
@@ -278,9 +280,28 @@ function functionName(node: JsonObject): string | undefined {
   return isObject(last) ? str(last.value)?.toUpperCase() : undefined;
 }
 
-/** True when a WHERE condition holds for every row. */
+const NUMBER_LIKE = /^[0-9]+(\.[0-9]*)?e[+-]?[0-9]+$/i;
+
+/** True when the node holds a column reference anywhere (subqueries included). */
+function refersToColumn(node: unknown, depth = 0): boolean {
+  // Too deep to look through: taken as naming none, which fails closed.
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(node)) return node.some((item) => refersToColumn(item, depth + 1));
+  if (!isObject(node)) return false;
+  // The parser reads `1e0` as a column of that name; the server reads a number.
+  if (node.type === "column_ref") return !NUMBER_LIKE.test(str(node.column) ?? "");
+  return Object.values(node).some((value) => refersToColumn(value, depth + 1));
+}
+
+/**
+ * True when a WHERE condition cannot tell one row from another: it folds to true, or it names
+ * no column at all and does not fold to false (`0x01`, `b'1'`, `~0`, `IF(1,1,0)`,
+ * `'a' = 'a '`, `RAND() < 0.5`), so it takes every row, none, or a random set; the folding
+ * alone would miss literal forms the server reads as true. `1 = 0` stays harmless.
+ */
 export function alwaysTrue(where: unknown): boolean {
-  return truthOf(where, 0) === "T";
+  const truth = truthOf(where, 0);
+  return truth === "T" || (truth !== "F" && !refersToColumn(where));
 }
 
 /**

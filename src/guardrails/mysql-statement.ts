@@ -115,7 +115,8 @@ function applyTree(
     const verb = ast.type.toUpperCase();
     if (ast.where === null || ast.where === undefined)
       flag(draft, rule, `${verb} without a WHERE clause`);
-    else if (alwaysTrue(ast.where)) flag(draft, rule, `${verb} whose WHERE clause is always true`);
+    else if (alwaysTrue(ast.where))
+      flag(draft, rule, `${verb} whose WHERE clause is always true or names no column`);
     else if (usesXor(ast.where))
       flag(draft, rule, `${verb} whose WHERE clause uses XOR, which the guardrails cannot check`);
   }
