@@ -305,9 +305,31 @@ function asBoolean(value: Value | undefined): boolean | undefined {
   return value?.t === "bool" ? value.v : undefined;
 }
 
-/** Why a row filter does not restrict rows, or undefined when it does (or might). */
+/** Node kinds that tell rows apart: a column, or the row a cursor stands on. */
+const ROW_NODES = new Set(["ColumnRef", "CurrentOfExpr"]);
+
+/** Whether a node names a column (or a cursor's row) anywhere, subqueries included. */
+function tellsRowsApart(node: unknown, depth = 0): boolean {
+  // Too deep to look through: taken as naming none, which fails closed.
+  if (depth > 200) return false;
+  if (Array.isArray(node)) return node.some((item) => tellsRowsApart(item, depth + 1));
+  if (!isObject(node)) return false;
+  return Object.entries(node).some(
+    ([key, value]) => ROW_NODES.has(key) || tellsRowsApart(value, depth + 1),
+  );
+}
+
+/**
+ * Why a row filter does not restrict rows, or undefined when it does (or might). A filter
+ * that names no column and does not fold to false (`random() < 0.5`, `now() > '2000-01-01'`,
+ * `x'01'::int = 1`) cannot tell one row from another: every row, none, or a random share.
+ */
 export function unrestricted(where: unknown): string | undefined {
   if (where === undefined || where === null) return "has no WHERE clause";
-  if (truthValue(where) === true) return "has a WHERE clause that is always true";
+  const truth = truthValue(where);
+  if (truth === true) return "has a WHERE clause that is always true";
+  if (truth === undefined && !tellsRowsApart(where)) {
+    return "has a WHERE clause that names no column";
+  }
   return undefined;
 }
