@@ -77,6 +77,20 @@ interface Case {
 
 const DUAL = allOf(team("dba"), team("security"));
 
+/** DUAL on rita's request, with nobody else pushing; `extra` overrides any of it. */
+function evaluateDual(reviews: ReviewInput[], extra: Partial<EvaluationInput> = {}): Evaluation {
+  return evaluateApprovals({
+    rule: DUAL,
+    reviews,
+    headSha: HEAD,
+    requester: "rita",
+    pushers: [],
+    defaultOrg: "acme",
+    teamMembers: TEAMS,
+    ...extra,
+  });
+}
+
 const cases: Case[] = [
   // --- mode none
   {
@@ -575,18 +589,10 @@ describe("evaluateApprovals", () => {
   });
 
   test("rejection carries body, groups and whether it is on the current head", () => {
-    const result = evaluateApprovals({
-      rule: DUAL,
-      reviews: [
-        rv("alice", "CHANGES_REQUESTED", { body: "needs a WHERE", old: true }),
-        rv("sam", "CHANGES_REQUESTED"),
-      ],
-      headSha: HEAD,
-      requester: "rita",
-      pushers: [],
-      defaultOrg: "acme",
-      teamMembers: TEAMS,
-    });
+    const result = evaluateDual([
+      rv("alice", "CHANGES_REQUESTED", { body: "needs a WHERE", old: true }),
+      rv("sam", "CHANGES_REQUESTED"),
+    ]);
     expect(result.rejections).toEqual([
       { login: "alice", body: "needs a WHERE", groups: ["dba", "security"], onCurrentHead: false },
       { login: "sam", body: "", groups: ["security"], onCurrentHead: true },
@@ -597,16 +603,7 @@ describe("evaluateApprovals", () => {
     const from = new Date(Date.UTC(2025, 0, 1, 0, 30)).toISOString();
     // null: no cutoff at all (a request PR Countersign opened itself).
     const evaluate = (reviews: ReviewInput[], approvalsFrom: string | null = from) =>
-      evaluateApprovals({
-        rule: DUAL,
-        reviews,
-        headSha: HEAD,
-        requester: "rita",
-        pushers: [],
-        defaultOrg: "acme",
-        teamMembers: TEAMS,
-        ...(approvalsFrom === null ? {} : { approvalsFrom }),
-      });
+      evaluateDual(reviews, approvalsFrom === null ? {} : { approvalsFrom });
 
     test("an approval before it never counts and is said why; one at or after it counts", () => {
       const result = evaluate([
@@ -648,15 +645,7 @@ describe("evaluateApprovals", () => {
   test("the input is not mutated (reviews keep their order)", () => {
     const reviews = [rv("bob", "APPROVED", { at: 50 }), rv("carol", "APPROVED", { at: 1 })];
     const copy = structuredClone(reviews);
-    evaluateApprovals({
-      rule: DUAL,
-      reviews,
-      headSha: HEAD,
-      requester: "rita",
-      pushers: [],
-      defaultOrg: "acme",
-      teamMembers: TEAMS,
-    });
+    evaluateDual(reviews);
     expect(reviews).toEqual(copy);
   });
 });
