@@ -295,13 +295,14 @@ function refersToColumn(node: unknown, depth = 0): boolean {
 
 /**
  * True when a WHERE condition cannot tell one row from another: it folds to true, or it names
- * no column at all and does not fold to false (`0x01`, `b'1'`, `~0`, `IF(1,1,0)`,
+ * no column at all and does not fold to false or NULL (`0x01`, `b'1'`, `~0`, `IF(1,1,0)`,
  * `'a' = 'a '`, `RAND() < 0.5`), so it takes every row, none, or a random set; the folding
  * alone would miss literal forms the server reads as true. `1 = 0` stays harmless.
  */
 export function alwaysTrue(where: unknown): boolean {
   const truth = truthOf(where, 0);
-  return truth === "T" || (truth !== "F" && !refersToColumn(where));
+  // "N" (NULL for every row, `NULL = NULL`) takes no row, as "F" does.
+  return truth === "T" || (truth === "U" && !refersToColumn(where));
 }
 
 /**

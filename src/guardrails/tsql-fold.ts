@@ -36,10 +36,24 @@ const DATA_WORDS = new Set(
 
 /** True when the whole predicate is provably always true. */
 export function alwaysTrue(toks: TsqlToken[]): boolean {
-  if (toks.length === 0) return false;
+  const folded = foldPredicate(toks);
+  return folded.understood && folded.value === true;
+}
+
+/**
+ * The predicate folded: `understood` when the folder read all of it, and then its truth for
+ * every row (undefined: unknown for every row, as `NULL = NULL`, which takes none).
+ */
+function foldPredicate(toks: TsqlToken[]): { understood: boolean; value: Truth } {
+  if (toks.length === 0) return { understood: false, value: undefined };
   const folder = new Folder(toks);
   const value = folder.or(0);
-  return folder.done() && value === true;
+  return { understood: folder.done(), value };
+}
+
+/** Whether the folder reads all of the predicate (whatever its value). */
+export function foldsCompletely(toks: TsqlToken[]): boolean {
+  return foldPredicate(toks).understood;
 }
 
 function or3(a: Truth, b: Truth): Truth {

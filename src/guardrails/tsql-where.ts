@@ -6,6 +6,7 @@
  */
 import { flag } from "./statement-draft.js";
 import { alwaysTrue } from "./tsql-fold.js";
+import { namesNoRow } from "./tsql-row-filter.js";
 import { isSessionTable, matchingParen, readName, wordAt } from "./tsql-names.js";
 import type { Facts } from "./tsql-scan.js";
 import type { TsqlToken } from "./tsql-tokenize.js";
@@ -63,6 +64,8 @@ export class WhereCheck {
     const clause = this.toks.slice(where + 1, option === -1 ? this.e : option);
     if (alwaysTrue(clause)) {
       this.flag(flagName, `${verb} has a WHERE clause that is always true: it ${effect}`);
+    } else if (namesNoRow(clause)) {
+      this.flag(flagName, `${verb} has a WHERE clause that names no column: it ${effect}`);
     }
   }
 

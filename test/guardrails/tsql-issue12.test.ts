@@ -290,6 +290,9 @@ describe("class 5: always-true predicates", () => {
     "3 NOT IN (1, 2)",
     "5 NOT BETWEEN 1 AND 3",
     "name LIKE '%%'",
+    // Names no column and the folder cannot read it: every row, none, or a random share.
+    "RAND() < 0.5",
+    "GETDATE() > '2000-01-01'",
   ])("WHERE %s counts as no WHERE", (predicate) => {
     expect(flags(`DELETE FROM users WHERE ${predicate}`)).toContain("delete_without_where");
     expect(flags(`UPDATE users SET a = 1 WHERE ${predicate}`)).toContain("update_without_where");
